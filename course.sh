@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# 课程的入口。第一次运行时创建虚拟环境并安装固定版本的依赖，之后直接使用。
+#   ./course.sh lab      打开课程：JupyterLab，根目录为 notebooks/
+#   ./course.sh test     运行全部测试：单元测试 + 每个笔记本的 nbval 回归测试
+#   ./course.sh regen    在全新内核中重新运行笔记本并保存输出（维护者用）
+#   ./course.sh bench    运行速度基准（benchmarks/）
+# 选择 Python：COURSE_PYTHON=3.12 ./course.sh test（默认用找到的 3.11，其次 3.12）。
+# 其余参数原样传给 jupyter lab / pytest / 脚本，例如 ./course.sh test -k corr2d。
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+say() { printf '[course] %s\n' "$*" >&2; }
+
+# 找到一个版本号为 $1（如 3.11）的解释器，打印其路径
+find_python() {
+  local want="$1" cand ver
+  for cand in "python$want" python3 python; do
+    if command -v "$cand" >/dev/null 2>&1; then
+      ver=$("$cand" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+      if [ "$ver" = "$want" ]; then "$cand" -c 'import sys; print(sys.executable)'; return 0; fi
+    fi
+  done
+  if command -v pyenv >/dev/null 2>&1; then
+    local v
+    v=$(pyenv versions --bare 2>/dev/null | grep -E "^${want//./\\.}(\.[0-9]+)?$" | sort -V | tail -n 1 || true)
+    if [ -n "$v" ]; then PYENV_VERSION="$v" pyenv which python; return 0; fi
+  fi
+  return 1
+}
+
+pick_python() {
+  local want
+  if [ -n "${COURSE_PYTHON:-}" ]; then
+    find_python "$COURSE_PYTHON" && return 0
+    say "找不到 Python $COURSE_PYTHON。请安装它，或去掉 COURSE_PYTHON 使用默认版本。"
+    return 1
+  fi
+  for want in 3.11 3.12; do
+    find_python "$want" && return 0
+  done
+  say "需要 Python 3.11 或 3.12（MXNet 1.9.1 不支持 3.13 及更新版本）。"
+  say "请安装其中之一（例如 apt-get install python3.11 python3.11-venv，或 pyenv install 3.11），再运行本命令。"
+  return 1
+}
+
+ensure_env() {
+  local py ver venv stamp want
+  py=$(pick_python)
+  ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  venv="$ROOT/.venv-$ver"
+  want=$(cat requirements.txt pyproject.toml | "$py" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
+  stamp="$venv/.course-installed"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
+    :
+  else
+    say "准备 Python $ver 的虚拟环境 $venv（只在第一次或依赖变化时安装）..."
+    [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
+    "$venv/bin/python" -c 'import d2lutils' || { say "环境安装后仍无法导入 d2lutils（见上面的中文错误）。"; exit 1; }
+    echo "$want" > "$stamp"
+  fi
+  VENV="$venv"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  lab)
+    ensure_env
+    extra=()
+    [ "$(id -u)" = 0 ] && extra+=(--allow-root)   # Jupyter 拒绝以 root 运行，除非明确允许
+    exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$ROOT/notebooks" "${extra[@]}" "$@"
+    ;;
+  test)
+    ensure_env
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  regen)
+    ensure_env
+    exec "$VENV/bin/python" tools/run_notebooks.py "$@"
+    ;;
+  bench)
+    ensure_env
+    exec "$VENV/bin/python" benchmarks/bench_corr2d.py "$@"
+    ;;
+  *)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    [ -z "$cmd" ] || { say "未知命令：$cmd"; exit 2; }
+    ;;
+esac

@@ -1,0 +1,16 @@
+"""《卷积神经网络》课程（MXNet 版）各课共用的辅助函数。
+
+导入本包时先检查环境并让 MXNet 1.9.1 在 numpy 1.24-1.26 上可以导入
+（补上 ``numpy.bool`` 别名），环境无法工作时给出中文错误和修复方法。
+除此之外，导入本包没有其他副作用，也不打印任何东西。
+"""
+
+from ._env import EnvironmentProblem, prepare as _prepare
+
+_prepare()
+
+from .conv import corr2d  # noqa: E402
+from .plot import show_heatmaps, use_cjk_font  # noqa: E402
+
+__all__ = ["EnvironmentProblem", "corr2d", "show_heatmaps", "use_cjk_font"]
+__version__ = "0.1.0"

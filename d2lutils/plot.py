@@ -1,0 +1,88 @@
+"""画图：中文字体与热图。matplotlib 只在第一次画图时导入。"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Sequence
+
+from ._arrays import as_nd
+
+# Debian/Ubuntu、Colab（apt 安装后）、macOS 和 Windows 上常见的中文字体文件
+_CJK_FONT_FILES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+)
+_CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC",
+                 "Noto Sans CJK JP", "PingFang SC", "Microsoft YaHei", "SimHei")
+_font_family: str | None = None
+_font_checked = False
+
+
+def use_cjk_font() -> str | None:
+    """让 matplotlib 用中文字体显示标题和标签，返回字体名；找不到字体时返回 None。
+
+    直接注册已知的字体文件，因此字体在 matplotlib 建立字体缓存之后才安装也能找到。
+    没有中文字体的机器上中文会显示为方框，但不会输出 “Glyph ... missing” 警告，
+    所以笔记本在有字体和没有字体的机器上输出相同。第一次画图时自动调用。
+    """
+    global _font_family, _font_checked
+    if _font_checked:
+        return _font_family
+    import matplotlib
+    from matplotlib import font_manager
+
+    for path in _CJK_FONT_FILES:
+        if os.path.exists(path):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):  # 损坏的字体文件：跳过
+                continue
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    _font_family = next((name for name in _CJK_FAMILIES if name in installed), None)
+    if _font_family is not None:
+        matplotlib.rcParams["font.sans-serif"] = [_font_family, "DejaVu Sans"]
+        matplotlib.rcParams["font.family"] = "sans-serif"
+    else:
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+    matplotlib.rcParams["axes.unicode_minus"] = False  # 中文字体大多没有 Unicode 减号
+    _font_checked = True
+    return _font_family
+
+
+def show_heatmaps(arrays: Sequence[object], titles: Sequence[str],
+                  cmap: str = "coolwarm", annotate: bool = True,
+                  cell_size: float = 0.45) -> None:
+    """把若干个二维数组并排画成热图（可标出每个元素的值），每个图带中文标题。
+
+    arrays: 二维 ``nd``/``mx.np`` 数组或 NumPy 数组的列表。见第 01 课。
+    """
+    import matplotlib.pyplot as plt
+    import numpy as onp
+
+    use_cjk_font()
+    mats = [a if isinstance(a, onp.ndarray) else as_nd(a, "arrays 中的元素").asnumpy()
+            for a in arrays]
+    if len(titles) != len(mats):
+        raise ValueError(f"titles 有 {len(titles)} 个，而 arrays 有 {len(mats)} 个，两者应一一对应。")
+    widths = [m.shape[1] for m in mats]
+    height = max(m.shape[0] for m in mats)
+    fig, axes = plt.subplots(
+        1, len(mats), figsize=(max(cell_size * (sum(widths) + 2 * len(mats)), 3),
+                               cell_size * height + 1.0),
+        gridspec_kw={"width_ratios": widths}, squeeze=False)
+    vmax = max(float(onp.abs(m).max()) for m in mats) or 1.0
+    for ax, m, title in zip(axes[0], mats, titles):
+        ax.imshow(m, cmap=cmap, vmin=-vmax, vmax=vmax)
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if annotate:
+            for (i, j), v in onp.ndenumerate(m):
+                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+    fig.tight_layout()
+    plt.show()

@@ -1,0 +1,58 @@
+"""d2lutils 的环境检查：不支持的环境给出中文错误，正常环境下导入不打印任何东西。"""
+
+import subprocess
+import sys
+
+import pytest
+
+from d2lutils import _env
+
+
+def test_numpy_2_is_refused_in_chinese():
+    with pytest.raises(_env.EnvironmentProblem) as info:
+        _env.check_numpy("2.4.0")
+    assert "numpy" in str(info.value) and "2.4.0" in str(info.value)
+    assert "requirements.txt" in str(info.value) and "重启" in str(info.value)
+
+
+@pytest.mark.parametrize("version", ["1.23.5", "1.26.4", "1.24.0rc1"])
+def test_numpy_1_is_accepted(version):
+    _env.check_numpy(version)
+
+
+def test_python_313_is_refused_in_chinese():
+    with pytest.raises(_env.EnvironmentProblem, match="3.13"):
+        _env.check_python((3, 13))
+    _env.check_python((3, 11))
+    _env.check_python((3, 12))
+
+
+def test_import_prints_nothing_even_with_warnings_as_errors():
+    # 在 numpy 1.24-1.26 上 hasattr(numpy, "bool") 也会打印 FutureWarning；
+    # d2lutils 的补丁必须完全安静（否则笔记本的导入单元格在 3.12 上多出 stderr）。
+    code = "import d2lutils, mxnet; print(mxnet.__version__)"
+    out = subprocess.run([sys.executable, "-W", "default", "-c", code],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout == "1.9.1\n"
+    assert out.stderr == ""
+
+
+def test_patch_is_applied_only_when_missing():
+    import numpy
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = getattr(numpy, "bool", None)
+        _env.patch_numpy_bool()
+        assert getattr(numpy, "bool") is (before if isinstance(before, type) else bool)
+
+
+def test_missing_mxnet_gives_chinese_fix(tmp_path):
+    # 用一个会让 `import mxnet` 失败的假包遮住真正的 mxnet
+    (tmp_path / "mxnet").mkdir()
+    (tmp_path / "mxnet" / "__init__.py").write_text("raise ImportError('模拟：没有 mxnet')\n")
+    code = "import d2lutils"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    assert out.returncode != 0
+    assert "EnvironmentProblem" in out.stderr and "mxnet==1.9.1" in out.stderr

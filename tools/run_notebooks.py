@@ -1,0 +1,60 @@
+"""在全新内核里从上到下运行笔记本，并把输出确定地写回文件。
+
+用法（在课程环境里）：
+    python tools/run_notebooks.py                 # 所有笔记本
+    python tools/run_notebooks.py notebooks/01_corr2d.ipynb
+
+同一台机器运行两次得到完全相同的字节：不记录计时元数据，执行编号为 1..N，
+内核的 C 层 stderr 不被捕获（nbval 也捕获不到它，见 FACTS.md），
+PYTHONHASHSEED 固定为 0（与测试命令相同，见 conftest.py）。
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ["PYTHONHASHSEED"] = "0"
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+
+
+def normalize(nb: nbformat.NotebookNode) -> None:
+    """去掉随机器变化的元数据，使存储的 JSON 稳定。"""
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
+                                 "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None)
+        cell.metadata.pop("scrolled", None)
+
+
+def run(path: Path, timeout: int = 600) -> None:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+    )
+    client.execute()
+    normalize(nb)
+    nbformat.validate(nb)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        nbformat.write(nb, f)
+    print(f"已运行并保存：{path.relative_to(ROOT)}")
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a).resolve() for a in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for path in paths:
+        run(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
