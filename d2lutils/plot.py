@@ -86,3 +86,41 @@ def show_heatmaps(arrays: Sequence[object], titles: Sequence[str],
                 ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
     fig.tight_layout()
     plt.show()
+
+
+def plot(X: Sequence, Y: Sequence, xlabel: str | None = None, ylabel: str | None = None,
+         legend: Sequence[str] | None = None, title: str | None = None,
+         xscale: str = "linear", yscale: str = "linear",
+         figsize: tuple[float, float] = (4.5, 3.0), fmts: Sequence[str] = ("-", "m--", "g-.", "r:")) -> None:
+    """画一条或多条曲线（中文标签），然后显示。不返回任何对象，笔记本里不会多出输出。
+
+    X、Y: 一条曲线的数值序列，或多条曲线的序列列表（X 也可以是所有曲线共用的一条）。
+    见第 03 课（损失曲线）；第 05、09 课也用它。
+    """
+    import matplotlib.pyplot as plt
+
+    use_cjk_font()
+
+    def is_series_list(v):
+        return len(v) > 0 and hasattr(v[0], "__len__")
+
+    Ys = list(Y) if is_series_list(Y) else [Y]
+    Xs = list(X) if is_series_list(X) else [X] * len(Ys)
+    if len(Xs) != len(Ys):
+        raise ValueError(f"X 有 {len(Xs)} 条曲线，Y 有 {len(Ys)} 条，两者应一一对应。")
+    fig, ax = plt.subplots(figsize=figsize)
+    for i, (x, y) in enumerate(zip(Xs, Ys)):
+        ax.plot(x, y, fmts[i % len(fmts)])
+    ax.set_xscale(xscale)
+    ax.set_yscale(yscale)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(legend)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    plt.show()
