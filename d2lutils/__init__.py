@@ -12,11 +12,18 @@ _prepare()
 from .conv import corr2d, corr2d_fast  # noqa: E402
 from .device import gpu_works, try_all_gpus, try_gpu  # noqa: E402
 from .plot import plot, show_heatmaps, use_cjk_font  # noqa: E402
+# 第 09、10 课：手写数字数据与训练
+from .data import DigitsSplit, iter_batches, load_digits_split  # noqa: E402
+from .train import (accuracy, evaluate_accuracy, lenet_digits, plot_history,  # noqa: E402
+                    train, train_step)
 
 __all__ = [
     "EnvironmentProblem",
     "corr2d", "corr2d_fast",
     "gpu_works", "try_gpu", "try_all_gpus",
     "plot", "show_heatmaps", "use_cjk_font",
+    # 第 09、10 课
+    "DigitsSplit", "load_digits_split", "iter_batches",
+    "accuracy", "evaluate_accuracy", "train_step", "train", "lenet_digits", "plot_history",
 ]
 __version__ = "0.1.0"
