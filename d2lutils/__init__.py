@@ -11,7 +11,7 @@ _prepare()
 
 from .conv import corr2d, corr2d_fast  # noqa: E402
 from .device import gpu_works, try_all_gpus, try_gpu  # noqa: E402
-from .plot import plot, show_heatmaps, use_cjk_font  # noqa: E402
+from .plotting import plot, show_heatmaps, use_cjk_font  # noqa: E402
 
 __all__ = [
     "EnvironmentProblem",
