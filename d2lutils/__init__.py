@@ -11,11 +11,11 @@ _prepare()
 
 from .conv import corr2d, corr2d_fast  # noqa: E402
 from .device import gpu_works, try_all_gpus, try_gpu  # noqa: E402
-from .plot import plot, show_heatmaps, use_cjk_font  # noqa: E402
+from .plotting import plot, show_heatmaps, use_cjk_font  # noqa: E402
 # 第 09、10 课：手写数字数据与训练
 from .data import DigitsSplit, iter_batches, load_digits_split  # noqa: E402
-from .train import (accuracy, evaluate_accuracy, lenet_digits, plot_history,  # noqa: E402
-                    train, train_step)
+from .training import (accuracy, evaluate_accuracy, lenet_digits, plot_history,  # noqa: E402
+                       train, train_step)
 
 __all__ = [
     "EnvironmentProblem",

@@ -110,7 +110,7 @@ def lenet_digits(num_classes: int = 10) -> nn.HybridSequential:
 
 def plot_history(history: dict[str, list[float]]) -> None:
     """把 ``train`` 返回的各轮损失和准确率画在一张图上（中文图例）。见第 09 课。"""
-    from .plot import plot
+    from .plotting import plot
 
     epochs = list(range(1, len(history["loss"]) + 1))
     plot(epochs, [history["loss"], history["train_acc"], history["test_acc"]],
