@@ -46,13 +46,16 @@ def train_step(net: gluon.Block, loss_fn: gluon.loss.Loss, trainer: gluon.Traine
     """
     ctxs = _as_ctx_list(ctx)
     n = X.shape[0]
-    ctxs = ctxs[:n]  # 样本比设备少时（最后一个小批量），只用前 n 个设备
-    Xs = gluon.utils.split_and_load(X, ctxs, even_split=False)
-    ys = gluon.utils.split_and_load(y, ctxs, even_split=False)
+    used, idle = ctxs[:n], ctxs[n:]  # 样本比设备还少时（最后一个小批量），有的设备分不到样本
+    Xs = gluon.utils.split_and_load(X, used, even_split=False)
+    ys = gluon.utils.split_and_load(y, used, even_split=False)
+    # 分不到样本的设备也要有（为零的）梯度，否则 Trainer 认为它的梯度过期而报错
+    idle_data = [(X[:1].as_in_context(c), y[:1].as_in_context(c)) for c in idle]
     with autograd.record():
         outputs = [net(Xi) for Xi in Xs]
         losses = [loss_fn(out, yi) for out, yi in zip(outputs, ys)]
-    for l in losses:
+        zeros = [loss_fn(net(Xi), yi) * 0 for Xi, yi in idle_data]
+    for l in losses + zeros:
         l.backward()
     trainer.step(n)
     loss_sum = sum(float(l.sum().asscalar()) for l in losses)
