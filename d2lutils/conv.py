@@ -141,10 +141,13 @@ def corr2d_im2col(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1)
     X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 与输出形状同 ``corr2d_shift``。可微。见第 05 课。
     """
     Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
-    out_hw = _out_hw(Xn.shape, Kn.shape, p, s)
+    return like(_corr2d_im2col_nd(Xn, Kn, p, s), X)
+
+
+def _corr2d_im2col_nd(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray, p: tuple[int, int],
+                      s: tuple[int, int]) -> mx.nd.NDArray:
     cols = _unroll(Xn.reshape((1,) + Xn.shape), Kn.shape, p, s)
-    Y = mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(out_hw)
-    return like(Y, X)
+    return mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(_out_hw(Xn.shape, Kn.shape, p, s))
 
 
 def _corr2d_rows_nd(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray, p: tuple[int, int],
@@ -182,12 +185,8 @@ def corr2d_fast(X: Array, K: Array, padding: IntPair = 0,
     """
     Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
     out_h, out_w = _out_hw(Xn.shape, Kn.shape, p, s)
-    if Kn.size * out_h * out_w <= IM2COL_MAX_ELEMENTS:
-        cols = _unroll(Xn.reshape((1,) + Xn.shape), Kn.shape, p, s)
-        Y = mx.nd.dot(Kn.reshape((1, -1)), cols).reshape((out_h, out_w))
-    else:
-        Y = _corr2d_rows_nd(Xn, Kn, p, s)
-    return like(Y, X)
+    small = Kn.size * out_h * out_w <= IM2COL_MAX_ELEMENTS
+    return like((_corr2d_im2col_nd if small else _corr2d_rows_nd)(Xn, Kn, p, s), X)
 
 
 def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair = 1) -> Array:
