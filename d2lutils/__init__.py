@@ -9,9 +9,13 @@ from ._env import EnvironmentProblem, prepare as _prepare
 
 _prepare()
 
-from .conv import corr2d, corr2d_fast  # noqa: E402
+from .conv import (  # noqa: E402
+    corr2d, corr2d_fast, corr2d_im2col, corr2d_multi_in, corr2d_multi_in_out,
+    corr2d_multi_in_out_1x1, corr2d_rows, corr2d_shift, im2col,
+)
 from .device import gpu_works, try_all_gpus, try_gpu  # noqa: E402
-from .plotting import plot, show_heatmaps, use_cjk_font  # noqa: E402
+from .plotting import plot, show_heatmaps, show_im2col, use_cjk_font  # noqa: E402
+from .pool import pool2d  # noqa: E402
 # 第 09、10 课：手写数字数据与训练
 from .data import DigitsSplit, iter_batches, load_digits_split  # noqa: E402
 from .training import (accuracy, evaluate_accuracy, lenet_digits, plot_history,  # noqa: E402
@@ -19,9 +23,10 @@ from .training import (accuracy, evaluate_accuracy, lenet_digits, plot_history, 
 
 __all__ = [
     "EnvironmentProblem",
-    "corr2d", "corr2d_fast",
+    "corr2d", "corr2d_fast", "corr2d_shift", "corr2d_im2col", "corr2d_rows", "im2col",
+    "corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1", "pool2d",
     "gpu_works", "try_gpu", "try_all_gpus",
-    "plot", "show_heatmaps", "use_cjk_font",
+    "plot", "show_heatmaps", "show_im2col", "use_cjk_font",
     # 第 09、10 课
     "DigitsSplit", "load_digits_split", "iter_batches",
     "accuracy", "evaluate_accuracy", "train_step", "train", "lenet_digits", "plot_history",
