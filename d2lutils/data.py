@@ -9,7 +9,7 @@ import numpy as onp
 
 
 class DigitsSplit(NamedTuple):
-    """划分好的手写数字数据（NumPy 数组）：图像 (n, 1, 8, 8) float32，取值 0~1；标签 (n,) int64。"""
+    """划分好的手写数字数据（NumPy 数组）：图像 (n, 1, 8, 8)，取值 0~1；标签 (n,) int64。"""
 
     X_train: onp.ndarray
     y_train: onp.ndarray
@@ -17,19 +17,22 @@ class DigitsSplit(NamedTuple):
     y_test: onp.ndarray
 
 
-def load_digits_split(test_fraction: float = 0.25, seed: int = 0) -> DigitsSplit:
+def load_digits_split(test_fraction: float = 0.25, seed: int = 0,
+                      dtype: str = "float32") -> DigitsSplit:
     """读取 scikit-learn 自带的 1797 张 8x8 手写数字，按类别分层、固定种子划分为训练集和测试集。
 
-    返回 DigitsSplit：图像形状 (n, 1, 8, 8)（通道维在前），像素除以 16 缩放到 [0, 1]。
-    同样的 test_fraction 和 seed 在任何机器上得到同样的划分。见第 09 课。
+    返回 DigitsSplit：图像形状 (n, 1, 8, 8)（通道维在前），像素除以 16 缩放到 [0, 1]，
+    数据类型为 dtype（'float32' 或 'float64'）。同样的参数在任何机器上得到同样的划分。见第 09 课。
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction 应在 0 和 1 之间（不含两端），实际是 {test_fraction!r}。")
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype 应为 'float32' 或 'float64'，实际是 {dtype!r}。")
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     digits = load_digits()
-    X = (digits.images / 16.0).astype(onp.float32)[:, None, :, :]
+    X = (digits.images / 16.0).astype(dtype)[:, None, :, :]
     y = digits.target.astype(onp.int64)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_fraction, stratify=y, random_state=seed)

@@ -46,6 +46,15 @@ def test_split_rejects_bad_fraction(bad):
         d2lutils.load_digits_split(test_fraction=bad)
 
 
+def test_split_in_float64_has_the_same_values(digits):
+    d64 = d2lutils.load_digits_split(dtype="float64")
+    assert d64.X_train.dtype == onp.float64
+    assert onp.array_equal(d64.X_train.astype(onp.float32), digits.X_train)
+    assert onp.array_equal(d64.y_test, digits.y_test)
+    with pytest.raises(ValueError, match="dtype"):
+        d2lutils.load_digits_split(dtype="int8")
+
+
 def test_iter_batches_covers_every_sample_once():
     X = onp.arange(10, dtype=onp.float32).reshape(10, 1)
     y = onp.arange(10)
