@@ -11,12 +11,16 @@ _prepare()
 
 from .conv import corr2d, corr2d_fast  # noqa: E402
 from .device import gpu_works, try_all_gpus, try_gpu  # noqa: E402
+from .blocks import Conv2D, HybridConv2D  # noqa: E402
+from .learn import edge_data, learn_kernel  # noqa: E402
 from .plot import plot, show_heatmaps, use_cjk_font  # noqa: E402
 
 __all__ = [
     "EnvironmentProblem",
     "corr2d", "corr2d_fast",
     "gpu_works", "try_gpu", "try_all_gpus",
+    "Conv2D", "HybridConv2D",
+    "edge_data", "learn_kernel",
     "plot", "show_heatmaps", "use_cjk_font",
 ]
 __version__ = "0.1.0"
