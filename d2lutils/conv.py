@@ -1,16 +1,30 @@
-"""二维互相关运算。"""
+"""二维互相关运算：教学用的循环版、三种向量化实现，以及多输入多输出通道的版本。
+
+- ``corr2d``：逐元素循环（第 01 课），慢，但一眼能看懂；
+- ``corr2d_shift``：按卷积核的每个元素平移输入再相加（k_h·k_w 次整块运算）；
+- ``corr2d_im2col``：把每个窗口展开成矩阵的一列，一次矩阵乘法算完；
+- ``corr2d_rows``：只沿宽展开（矩阵小 k_h 倍），一次矩阵乘法后把 k_h 行结果错位相加；
+- ``corr2d_fast``：课程默认使用的版本，按问题大小在后两者中选一个。
+
+向量化版本都只由 MXNet 的可微算子组成，可以在 ``autograd.record()`` 中使用。
+第 05 课《为什么要向量化》比较了它们的结果和速度。
+"""
 
 from __future__ import annotations
 
+from typing import Tuple, Union
+
 import mxnet as mx
+import numpy as onp
 
 from ._arrays import Array, as_nd, check_ndim, check_window_fits, like
 
+IntPair = Union[int, Tuple[int, int]]
 
-def _check_corr2d_inputs(X: mx.nd.NDArray, K: mx.nd.NDArray) -> None:
-    check_ndim(X, 2, "输入 X", "(高, 宽)")
-    check_ndim(K, 2, "卷积核 K", "(高, 宽)")
-    check_window_fits(X.shape, K.shape, "输入 X", "卷积核 K")
+# corr2d_fast：展开矩阵（k_h·k_w × 输出元素个数）不超过这么多个元素时用 im2col，
+# 否则用按行展开。小问题上 im2col 的算子最少；大问题上它的展开矩阵太大（1024x1024
+# 输入、7x7 卷积核时约 200 MB），按行展开只需其 1/k_h。阈值由 benchmarks/ 测得。
+IM2COL_MAX_ELEMENTS = 1 << 18
 
 
 def corr2d(X: Array, K: Array) -> Array:
@@ -21,7 +35,9 @@ def corr2d(X: Array, K: Array) -> Array:
     见第 01 课《二维互相关运算》。
     """
     Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
-    _check_corr2d_inputs(Xn, Kn)
+    check_ndim(Xn, 2, "输入 X", "(高, 宽)")
+    check_ndim(Kn, 2, "卷积核 K", "(高, 宽)")
+    check_window_fits(Xn.shape, Kn.shape, "输入 X", "卷积核 K")
     h, w = Kn.shape
     Y = mx.nd.zeros((Xn.shape[0] - h + 1, Xn.shape[1] - w + 1),
                     ctx=Xn.context, dtype=Xn.dtype)
@@ -31,42 +47,217 @@ def corr2d(X: Array, K: Array) -> Array:
     return like(Y, X)
 
 
-def _pair(value: int | tuple[int, int], name: str, minimum: int) -> tuple[int, int]:
+def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
     """把 ``2`` 或 ``(2, 3)`` 统一成 (高, 宽) 二元组，并检查取值范围。"""
     pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
+    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+                                 for v in pair):
         raise ValueError(f"{name} 应为不小于 {minimum} 的整数或 (高, 宽) 整数二元组，实际是 {value!r}。")
     return pair
 
 
-def corr2d_fast(X: Array, K: Array, padding: int | tuple[int, int] = 0,
-                stride: int | tuple[int, int] = 1) -> Array:
-    """二维互相关运算的向量化、可微版本（按卷积核的每个元素平移输入再相加）。
+def _check_same_device_and_dtype(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray,
+                                 x_name: str = "输入 X", k_name: str = "卷积核 K") -> None:
+    """两个数组应在同一设备上、数据类型相同，否则给出中文错误。"""
+    if Xn.context != Kn.context:
+        raise ValueError(f"{x_name} 在 {Xn.context} 上，{k_name} 在 {Kn.context} 上；两者应位于同一设备，"
+                         f"可以用 K.as_in_context(X.context) 把卷积核移过去。")
+    if Xn.dtype != Kn.dtype:
+        raise ValueError(f"{x_name} 的数据类型是 {onp.dtype(Xn.dtype).name}，{k_name} 的是 "
+                         f"{onp.dtype(Kn.dtype).name}；请先用 .astype(...) 把两者统一。")
 
-    X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 为整数或 (高, 宽) 二元组。
-    输出形状为 ((n_h + 2p_h - k_h) // s_h + 1, (n_w + 2p_w - k_w) // s_w + 1)。
-    不对数组做逐元素赋值，因此可以在 ``autograd.record()`` 中使用，梯度能传到 X 和 K。
-    见第 02 课《自定义卷积层》。
-    """
+
+def _out_hw(in_hw: tuple[int, int], k_hw: tuple[int, int], padding: tuple[int, int],
+            stride: tuple[int, int]) -> tuple[int, int]:
+    """输出的高和宽：(n + 2p - k) // s + 1，与 nn.Conv2D / nn.MaxPool2D 相同。"""
+    return tuple((n + 2 * p - k) // s + 1 for n, k, p, s in zip(in_hw, k_hw, padding, stride))
+
+
+def _pad_hw(Xn: mx.nd.NDArray, padding: tuple[int, int], value: float = 0.0) -> mx.nd.NDArray:
+    """在最后两维（高、宽）的两侧各填充 padding 行/列常数 value（可微）。"""
+    ph, pw = padding
+    if not (ph or pw):
+        return Xn
+    lead, (h, w) = Xn.shape[:-2], Xn.shape[-2:]
+    X4 = Xn.reshape((1,) * (4 - Xn.ndim) + Xn.shape)
+    P = mx.nd.pad(X4, mode="constant", constant_value=value,
+                  pad_width=(0, 0, 0, 0, ph, ph, pw, pw))
+    return P.reshape(lead + (h + 2 * ph, w + 2 * pw))
+
+
+def _unroll(X3: mx.nd.NDArray, kernel: tuple[int, int], padding: tuple[int, int],
+            stride: tuple[int, int]) -> mx.nd.NDArray:
+    """im2col：X3 (c, h, w) → (c·k_h·k_w, 输出高·输出宽)，每列是一个窗口（填充为 0）。"""
+    cols = mx.nd.im2col(X3.reshape((1,) + X3.shape), kernel=kernel, stride=stride, pad=padding)
+    return cols.reshape(cols.shape[1:])
+
+
+def check_2d_or_3d(Xn: mx.nd.NDArray, name: str) -> None:
+    """检查输入是二维 (高, 宽) 或三维 (通道, 高, 宽) 的非空数组。"""
+    if Xn.ndim not in (2, 3):
+        raise ValueError(f"{name} 应该是 2 维数组 (高, 宽) 或 3 维数组 (通道, 高, 宽)，"
+                         f"实际形状是 {tuple(Xn.shape)}（{Xn.ndim} 维）。")
+    check_ndim(Xn, Xn.ndim, name, "")  # 维数已对，这里只检查是否为空
+
+
+def _prepare_2d(X: object, K: object, padding: IntPair, stride: IntPair):
+    """单通道版本共用的检查：返回 (Xn, Kn, padding, stride)。"""
     Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
-    ph, pw = _pair(padding, "填充 padding", 0)
-    sh, sw = _pair(stride, "步幅 stride", 1)
+    p = _pair(padding, "填充 padding", 0)
+    s = _pair(stride, "步幅 stride", 1)
     check_ndim(Xn, 2, "输入 X", "(高, 宽)")
     check_ndim(Kn, 2, "卷积核 K", "(高, 宽)")
-    check_window_fits(Xn.shape, Kn.shape, "输入 X", "卷积核 K", padding=(ph, pw))
-    if ph or pw:
-        Xn = mx.nd.pad(Xn.reshape((1, 1) + Xn.shape), mode="constant",
-                       pad_width=(0, 0, 0, 0, ph, ph, pw, pw)).reshape(
-                           (Xn.shape[0] + 2 * ph, Xn.shape[1] + 2 * pw))
+    check_window_fits(Xn.shape, Kn.shape, "输入 X", "卷积核 K", padding=p)
+    _check_same_device_and_dtype(Xn, Kn)
+    return Xn, Kn, p, s
+
+
+def corr2d_shift(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
+    """平移相加版二维互相关：对卷积核的每个元素，取输入的一块平移切片乘上它，再全部相加。
+
+    X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 为整数或 (高, 宽) 二元组。
+    输出 ((n_h + 2p_h - k_h) // s_h + 1, (n_w + 2p_w - k_w) // s_w + 1)。可微。见第 05 课。
+    """
+    Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
+    Xn = _pad_hw(Xn, p)
     k_h, k_w = Kn.shape
-    out_h = (Xn.shape[0] - k_h) // sh + 1
-    out_w = (Xn.shape[1] - k_w) // sw + 1
-    Y = None
+    out_h, out_w = _out_hw(Xn.shape, Kn.shape, (0, 0), s)
+    taps = Kn.reshape((k_h * k_w, 1))
+    taps = list(mx.nd.split(taps, num_outputs=k_h * k_w, axis=0)) if k_h * k_w > 1 else [taps]
+    terms = []
     for a in range(k_h):
         for b in range(k_w):
             window = mx.nd.slice(Xn, begin=(a, b),
-                                 end=(a + sh * (out_h - 1) + 1, b + sw * (out_w - 1) + 1),
-                                 step=(sh, sw))
-            term = mx.nd.broadcast_mul(window, Kn[a:a + 1, b:b + 1])
-            Y = term if Y is None else Y + term
+                                 end=(a + s[0] * (out_h - 1) + 1, b + s[1] * (out_w - 1) + 1),
+                                 step=s)
+            terms.append(mx.nd.broadcast_mul(window, taps[a * k_w + b]))
+    Y = terms[0] if len(terms) == 1 else mx.nd.add_n(*terms)
     return like(Y, X)
+
+
+def corr2d_im2col(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
+    """im2col 版二维互相关：把每个窗口展开成一列，再用一次矩阵乘法 (1, k_h·k_w) × 展开矩阵。
+
+    X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 与输出形状同 ``corr2d_shift``。可微。见第 05 课。
+    """
+    Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
+    return like(_corr2d_im2col_nd(Xn, Kn, p, s), X)
+
+
+def _corr2d_im2col_nd(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray, p: tuple[int, int],
+                      s: tuple[int, int]) -> mx.nd.NDArray:
+    cols = _unroll(Xn.reshape((1,) + Xn.shape), Kn.shape, p, s)
+    return mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(_out_hw(Xn.shape, Kn.shape, p, s))
+
+
+def _corr2d_rows_nd(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray, p: tuple[int, int],
+                    s: tuple[int, int]) -> mx.nd.NDArray:
+    k_h, k_w = Kn.shape
+    out_h, out_w = _out_hw(Xn.shape, Kn.shape, p, s)
+    rows_h = Xn.shape[0] + 2 * p[0]
+    # 只沿宽展开：每列是一行里的 k_w 个相邻元素；Z[a] 是卷积核第 a 行对每一行输入的结果
+    cols = _unroll(Xn.reshape((1,) + Xn.shape), (1, k_w), p, (1, s[1]))
+    Z = mx.nd.dot(Kn, cols).reshape((k_h, rows_h, out_w))
+    parts = [mx.nd.slice(Z, begin=(a, a, 0), end=(a + 1, a + s[0] * (out_h - 1) + 1, out_w),
+                         step=(1, s[0], 1)) for a in range(k_h)]
+    Y = parts[0] if k_h == 1 else mx.nd.add_n(*parts)
+    return Y.reshape((out_h, out_w))
+
+
+def corr2d_rows(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
+    """按行展开版二维互相关：只沿宽做 im2col，一次矩阵乘法 K × 展开矩阵，再把 k_h 行结果错位相加。
+
+    展开矩阵只有 im2col 的 1/k_h 大。X: (n_h, n_w)，K: (k_h, k_w)；参数与输出同 ``corr2d_shift``。
+    可微。见第 05 课。
+    """
+    Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
+    return like(_corr2d_rows_nd(Xn, Kn, p, s), X)
+
+
+def corr2d_fast(X: Array, K: Array, padding: IntPair = 0,
+                stride: IntPair = 1) -> Array:
+    """二维互相关运算的向量化、可微版本（各课默认使用）：小问题用 im2col，大问题用按行展开。
+
+    X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 为整数或 (高, 宽) 二元组。
+    输出形状为 ((n_h + 2p_h - k_h) // s_h + 1, (n_w + 2p_w - k_w) // s_w + 1)。
+    只用可微算子，可以在 ``autograd.record()`` 中使用，梯度能传到 X 和 K。
+    见第 02 课《自定义卷积层》；第 05 课解释它为什么快。
+    """
+    Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
+    out_h, out_w = _out_hw(Xn.shape, Kn.shape, p, s)
+    small = Kn.size * out_h * out_w <= IM2COL_MAX_ELEMENTS
+    return like((_corr2d_im2col_nd if small else _corr2d_rows_nd)(Xn, Kn, p, s), X)
+
+
+def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair = 1) -> Array:
+    """把输入的每个窗口展开成矩阵的一列：X (h, w) 或 (c, h, w) → (c·k_h·k_w, 输出高·输出宽)。
+
+    第 j 列是第 j 个窗口（按行优先顺序）拉平后的元素，填充的位置为 0。见第 05 课。
+    """
+    Xn = as_nd(X, "输入 X")
+    k = _pair(kernel_size, "窗口大小 kernel_size", 1)
+    p = _pair(padding, "填充 padding", 0)
+    s = _pair(stride, "步幅 stride", 1)
+    check_2d_or_3d(Xn, "输入 X")
+    check_window_fits(Xn.shape[-2:], k, "输入 X", "窗口", padding=p)
+    X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
+    return like(_unroll(X3, k, p, s), X)
+
+
+def _prepare_multi(X: object, K: object, k_ndim: int, k_meaning: str,
+                   padding: IntPair, stride: IntPair):
+    """多通道版本共用的检查：X 为 (c_i, h, w)，K 的维数为 k_ndim 且输入通道数与 X 相同。"""
+    Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
+    p = _pair(padding, "填充 padding", 0)
+    s = _pair(stride, "步幅 stride", 1)
+    check_ndim(Xn, 3, "输入 X", "(通道, 高, 宽)")
+    check_ndim(Kn, k_ndim, "卷积核 K", k_meaning)
+    c_i = Kn.shape[-3]
+    if Xn.shape[0] != c_i:
+        raise ValueError(f"输入 X 有 {Xn.shape[0]} 个通道（形状 {tuple(Xn.shape)}），卷积核 K 却有 "
+                         f"{c_i} 个输入通道（形状 {tuple(Kn.shape)}）；两者应相等。")
+    check_window_fits(Xn.shape[1:], Kn.shape[-2:], "输入 X", "卷积核 K", padding=p)
+    _check_same_device_and_dtype(Xn, Kn)
+    return Xn, Kn, p, s
+
+
+def corr2d_multi_in(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
+    """多输入通道的互相关：每个通道分别做互相关再相加。X (c_i, h, w)，K (c_i, k_h, k_w) → (输出高, 输出宽)。
+
+    用 im2col + 一次矩阵乘法计算，可微。见《多输入多输出通道》一课。
+    """
+    Xn, Kn, p, s = _prepare_multi(X, K, 3, "(输入通道, 高, 宽)", padding, stride)
+    out_hw = _out_hw(Xn.shape[1:], Kn.shape[1:], p, s)
+    cols = _unroll(Xn, Kn.shape[1:], p, s)
+    return like(mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(out_hw), X)
+
+
+def corr2d_multi_in_out(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
+    """多输入多输出通道的互相关：X (c_i, h, w)，K (c_o, c_i, k_h, k_w) → (c_o, 输出高, 输出宽)。
+
+    每个输出通道是一次 ``corr2d_multi_in``；这里用 im2col + 一次矩阵乘法一起算，可微。
+    见《多输入多输出通道》一课。
+    """
+    Xn, Kn, p, s = _prepare_multi(X, K, 4, "(输出通道, 输入通道, 高, 宽)", padding, stride)
+    out_hw = _out_hw(Xn.shape[1:], Kn.shape[2:], p, s)
+    cols = _unroll(Xn, Kn.shape[2:], p, s)
+    Y = mx.nd.dot(Kn.reshape((Kn.shape[0], -1)), cols)
+    return like(Y.reshape((Kn.shape[0],) + out_hw), X)
+
+
+def corr2d_multi_in_out_1x1(X: Array, K: Array, padding: IntPair = 0,
+                            stride: IntPair = 1) -> Array:
+    """1x1 卷积层就是矩阵乘法：X (c_i, h, w)，K (c_o, c_i, 1, 1) → (c_o, 输出高, 输出宽)。
+
+    把 K 看成 (c_o, c_i) 矩阵，X 看成 (c_i, h·w) 矩阵，相乘即得；可微。见《多输入多输出通道》一课。
+    """
+    Xn, Kn, p, s = _prepare_multi(X, K, 4, "(输出通道, 输入通道, 1, 1)", padding, stride)
+    if Kn.shape[2:] != (1, 1):
+        raise ValueError(f"卷积核 K 的高和宽应为 (1, 1)，实际形状是 {tuple(Kn.shape)}；"
+                         f"一般的卷积核请用 corr2d_multi_in_out。")
+    Xn = _pad_hw(Xn, p)
+    if s != (1, 1):
+        Xn = mx.nd.slice(Xn, begin=(None, None, None), end=(None, None, None), step=(1,) + s)
+    c_i, h, w = Xn.shape
+    Y = mx.nd.dot(Kn.reshape((Kn.shape[0], c_i)), Xn.reshape((c_i, h * w)))
+    return like(Y.reshape((Kn.shape[0], h, w)), X)

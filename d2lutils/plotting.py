@@ -124,3 +124,44 @@ def plot(X: Sequence, Y: Sequence, xlabel: str | None = None, ylabel: str | None
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     plt.show()
+
+
+def show_im2col(X: object, kernel_size: int | tuple[int, int], highlight: Sequence[int] = (0, 1),
+                cell_size: float = 0.42) -> None:
+    """画出 im2col：左边是二维输入 X，右边是展开矩阵（每列是一个窗口拉平后的元素）。
+
+    highlight 中的各个窗口在 X 上用彩色方框标出，对应的列在展开矩阵上用同色方框标出。
+    X: (h, w) 的 ``nd``/``mx.np`` 数组；窗口步幅为 1、无填充。见第 05 课。
+    """
+    import matplotlib.pyplot as plt
+    import numpy as onp
+    from matplotlib.patches import Rectangle
+
+    from .conv import _pair, im2col
+
+    use_cjk_font()
+    k_h, k_w = _pair(kernel_size, "窗口大小 kernel_size", 1)
+    x = as_nd(X, "输入 X").asnumpy()
+    cols = as_nd(im2col(X, (k_h, k_w)), "展开矩阵").asnumpy()
+    out_w = x.shape[1] - k_w + 1
+    colors = ("tab:red", "tab:orange", "tab:purple", "tab:green")
+    fig, axes = plt.subplots(
+        1, 2, figsize=(cell_size * (x.shape[1] + cols.shape[1] + 4),
+                       cell_size * max(x.shape[0], cols.shape[0]) + 1.2),
+        gridspec_kw={"width_ratios": [x.shape[1], cols.shape[1]]})
+    for ax, m, title in zip(axes, (x, cols), (f"输入 X {x.shape[0]}x{x.shape[1]}",
+                                             f"展开矩阵 {cols.shape[0]}x{cols.shape[1]}（每列一个窗口）")):
+        span = float(m.max() - m.min()) or 1.0
+        ax.imshow(m, cmap="Blues", vmin=m.min() - 0.2 * span, vmax=m.max() + 1.5 * span)  # 浅色，数字看得清
+        for (i, j), v in onp.ndenumerate(m):
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for n, j in enumerate(highlight):
+        color = colors[n % len(colors)]
+        top, left = divmod(j, out_w)
+        axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), k_w, k_h, fill=False, lw=2.5, ec=color))
+        axes[1].add_patch(Rectangle((j - 0.5, -0.5), 1, cols.shape[0], fill=False, lw=2.5, ec=color))
+    fig.tight_layout()
+    plt.show()

@@ -1,0 +1,44 @@
+"""二维汇聚层的计算：最大汇聚与平均汇聚，支持填充、步幅和多个通道。"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import mxnet as mx
+
+from ._arrays import Array, as_nd, check_window_fits, like
+from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, check_2d_or_3d
+
+POOL_MODES = ("max", "avg")
+
+
+def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0,
+           stride: Optional[IntPair] = None) -> Array:
+    """二维汇聚：X (h, w) 或 (c, h, w)，各通道分别汇聚 → (输出高, 输出宽) 或 (c, 输出高, 输出宽)。
+
+    mode 为 'max'（最大汇聚）或 'avg'（平均汇聚，填充的 0 计入平均，同 ``nn.AvgPool2D`` 的默认）；
+    stride 默认等于窗口大小（同 ``nn.MaxPool2D``）。用 im2col 实现，对 X 可微。见《汇聚层》一课。
+    """
+    Xn = as_nd(X, "输入 X")
+    if mode not in POOL_MODES:
+        raise ValueError(f"汇聚方式 mode 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {mode!r}。")
+    k = _pair(pool_size, "汇聚窗口 pool_size", 1)
+    p = _pair(padding, "填充 padding", 0)
+    s = k if stride is None else _pair(stride, "步幅 stride", 1)
+    check_2d_or_3d(Xn, "输入 X")
+    if p[0] >= k[0] or p[1] >= k[1]:
+        raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}（nn.MaxPool2D 也这样要求），"
+                         f"否则有的窗口里只有填充。")
+    check_window_fits(Xn.shape[-2:], k, "输入 X", "汇聚窗口 pool_size", padding=p)
+    X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
+    c = X3.shape[0]
+    out_hw = _out_hw(X3.shape[1:], k, p, s)
+    if mode == "max":
+        # 填充 -inf：填充的位置永远不会是最大值，与 nn.MaxPool2D 一致
+        cols = _unroll(_pad_hw(X3, p, value=float("-inf")), k, (0, 0), s)
+        Y = cols.reshape((c, k[0] * k[1], -1)).max(axis=1)
+    else:
+        cols = _unroll(X3, k, p, s)
+        Y = cols.reshape((c, k[0] * k[1], -1)).mean(axis=1)
+    Y = Y.reshape(out_hw if Xn.ndim == 2 else (c,) + out_hw)
+    return like(Y, X)

@@ -1,0 +1,63 @@
+"""画图辅助函数：有中文字体时使用它；没有时不产生任何随机器变化的警告。"""
+
+import subprocess
+import sys
+
+SCRIPT = r"""
+import warnings
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+import d2lutils
+import d2lutils.plotting as p
+from mxnet import nd
+{setup}
+A, B = nd.ones((2, 3)), nd.array([[1, -1]])  # mxnet 首次创建数组时有自己的弃用警告，先创建
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")      # 任何警告都会被记录下来
+    p.show_heatmaps([A, B], ["输入 X", "卷积核 K"])
+    p.plot([1, 2, 3], [[3, 2, 1], [1, 2, 3]], xlabel="轮次", ylabel="损失", legend=["甲", "乙"])
+    for num in plt.get_fignums():
+        plt.figure(num).canvas.draw()      # 真正渲染文字：缺字形的警告在这里产生
+print("font:", p.use_cjk_font())
+print("warnings:", [str(w.message) for w in caught])
+"""
+
+NO_CJK = r"""
+p._CJK_FONT_FILES = ()
+font_manager.fontManager.ttflist = [f for f in font_manager.fontManager.ttflist
+                                    if f.name not in p._CJK_FAMILIES]
+"""
+
+
+def test_without_a_cjk_font_nothing_is_printed():
+    out = subprocess.run([sys.executable, "-c", SCRIPT.format(setup=NO_CJK)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == "", out.stderr
+    assert "font: None" in out.stdout
+    assert "warnings: []" in out.stdout
+
+
+def test_uses_an_installed_cjk_font_when_there_is_one():
+    import warnings
+
+    import matplotlib
+    import pytest
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import d2lutils.plotting as p
+
+    if p.use_cjk_font() is None:  # .ci/run 会安装 fonts-wqy-microhei；开发机上可能没有
+        pytest.skip("这台机器没有安装中文字体")
+    assert matplotlib.rcParams["font.sans-serif"][0] == p.use_cjk_font()
+    fig, ax = plt.subplots()
+    ax.set_title("卷积核")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    plt.close(fig)
+    assert [str(w.message) for w in caught] == []
