@@ -360,3 +360,26 @@ def test_rejects_non_arrays():
         d2l.pool2d([[1, 2], [3, 4]], 1)
     with pytest.raises(TypeError, match="MXNet 数组"):
         d2l.corr2d_multi_in_out(nd.ones((1, 2, 2)), onp.ones((1, 1, 1, 1)))
+
+
+# ---------- im2col 的图 ----------
+
+# matplotlib 3.9 导入时调用了 pyparsing 已弃用的名字，与本课程无关
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:matplotlib.*")
+def test_show_im2col_marks_windows_and_columns(monkeypatch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    assert d2lutils.show_im2col(nd.arange(12).reshape((3, 4)), 2, highlight=(0, 4)) is None
+    ax_x, ax_cols = shown[0].axes
+    assert ax_x.images[0].get_array().shape == (3, 4)
+    assert ax_cols.images[0].get_array().shape == (4, 6)
+    boxes = [(p.get_xy(), p.get_width(), p.get_height()) for ax in (ax_x, ax_cols)
+             for p in ax.patches if isinstance(p, Rectangle)]
+    # 第 4 个窗口（行优先，每行 3 个窗口）左上角在 (1, 1)；展开矩阵中是第 4 列
+    assert boxes == [((-0.5, -0.5), 2, 2), ((0.5, 0.5), 2, 2), ((-0.5, -0.5), 1, 4), ((3.5, -0.5), 1, 4)]
+    plt.close("all")
