@@ -168,6 +168,19 @@ def test_pool2d_equals_gluon_pooling(mode, layer_class, case):
     close(d2lutils.pool2d(nd.array(X), k, mode, padding=p, **kwargs), expected)
 
 
+@SETTINGS
+@given(case=pool_case())
+def test_avg_pool_without_padding_in_the_count(case):
+    X, k, p, s = case
+    layer = nn.AvgPool2D(pool_size=k, strides=s, padding=p, count_include_pad=False)
+    expected = layer(nd.array(X[None])).asnumpy()[0]
+    onp.testing.assert_allclose(expected, pool_ref(X, k, "avg", p, s, count_include_pad=False),
+                                rtol=1e-5, atol=1e-5)
+    kwargs = {} if s is None else {"stride": s}
+    close(d2lutils.pool2d(nd.array(X), k, "avg", padding=p, count_include_pad=False, **kwargs),
+          expected)
+
+
 def test_d2l_style_calls():
     X = nd.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
     K = nd.array([[[0, 1], [2, 3]], [[1, 2], [3, 4]]])
@@ -244,15 +257,16 @@ def test_multi_channel_gradients(name, case):
         close(got, want, tol=1e-6)
 
 
-@pytest.mark.parametrize("mode", ["max", "avg"])
+@pytest.mark.parametrize("mode, include", [("max", True), ("avg", True), ("avg", False)])
 @GRAD_SETTINGS
 @given(case=pool_case())
-def test_pool2d_gradients(mode, case):
+def test_pool2d_gradients(mode, include, case):
     X, k, p, s = case
     W = onp.random.default_rng(0).standard_normal(pool_ref(X, k, mode, p, s).shape)
-    expected = numeric_grads(lambda X: (pool_ref(X, k, mode, p, s) * W).sum(), [X.copy()])
+    expected = numeric_grads(lambda X: (pool_ref(X, k, mode, p, s, include) * W).sum(), [X.copy()])
     kwargs = {} if s is None else {"stride": s}
-    got = autograd_grads(lambda X: d2lutils.pool2d(X, k, mode, padding=p, **kwargs), [X], W)
+    got = autograd_grads(lambda X: d2lutils.pool2d(X, k, mode, padding=p, count_include_pad=include,
+                                                   **kwargs), [X], W)
     close(got[0], expected[0], tol=1e-6)
 
 
