@@ -49,11 +49,16 @@ def corr2d(X: Array, K: Array) -> Array:
 
 def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
     """把 ``2`` 或 ``(2, 3)`` 统一成 (高, 宽) 二元组，并检查取值范围。"""
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-                                 for v in pair):
+    def is_int(v: object) -> bool:
+        return isinstance(v, (int, onp.integer)) and not isinstance(v, bool)
+
+    try:
+        pair = (value, value) if is_int(value) else tuple(value)
+    except TypeError:  # 既不是整数也不能迭代，例如 None 或 1.5
+        pair = (value,)
+    if len(pair) != 2 or not all(is_int(v) and v >= minimum for v in pair):
         raise ValueError(f"{name} 应为不小于 {minimum} 的整数或 (高, 宽) 整数二元组，实际是 {value!r}。")
-    return pair
+    return int(pair[0]), int(pair[1])
 
 
 def _check_same_device_and_dtype(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray,

@@ -358,7 +358,17 @@ ERRORS = [
     (lambda: d2l.pool2d(nd.ones((1, 1, 4, 4)), 2), ["2 维", "3 维", "(1, 1, 4, 4)"]),
     (lambda: d2l.pool2d(nd.ones((4, 4)), 0), ["汇聚窗口", "0"]),
     (lambda: d2l.im2col(nd.ones((4,)), 2), ["2 维", "(4,)"]),
+    (lambda: d2l.corr2d_fast(nd.ones((3, 3)), nd.ones((2, 2)), stride=None), ["步幅 stride", "None"]),
+    (lambda: d2l.corr2d_fast(nd.ones((3, 3)), nd.ones((2, 2)), padding=1.5), ["填充 padding", "1.5"]),
+    (lambda: d2l.pool2d(nd.ones((3, 3)), (2, 2, 2)), ["汇聚窗口", "(2, 2, 2)"]),
+    (lambda: d2l.pool2d(nd.ones((3, 3)), True), ["汇聚窗口", "True"]),
 ]
+
+
+def test_numpy_integers_are_accepted_as_sizes():
+    Y = d2l.corr2d_fast(nd.ones((5, 5)), nd.ones((2, 2)), padding=onp.int64(1), stride=(onp.int32(2), 1))
+    assert Y.shape == (3, 6)
+    assert d2l.pool2d(nd.ones((4, 4)), onp.int64(2)).shape == (2, 2)
 
 
 @pytest.mark.parametrize("fn, words", ERRORS, ids=[f"case{i}" for i in range(len(ERRORS))])
