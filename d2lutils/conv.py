@@ -97,7 +97,7 @@ def _unroll(X3: mx.nd.NDArray, kernel: tuple[int, int], padding: tuple[int, int]
     return cols.reshape(cols.shape[1:])
 
 
-def check_2d_or_3d(Xn: mx.nd.NDArray, name: str) -> None:
+def _check_2d_or_3d(Xn: mx.nd.NDArray, name: str) -> None:
     """检查输入是二维 (高, 宽) 或三维 (通道, 高, 宽) 的非空数组。"""
     if Xn.ndim not in (2, 3):
         raise ValueError(f"{name} 应该是 2 维数组 (高, 宽) 或 3 维数组 (通道, 高, 宽)，"
@@ -203,7 +203,7 @@ def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair
     k = _pair(kernel_size, "窗口大小 kernel_size", 1)
     p = _pair(padding, "填充 padding", 0)
     s = _pair(stride, "步幅 stride", 1)
-    check_2d_or_3d(Xn, "输入 X")
+    _check_2d_or_3d(Xn, "输入 X")
     check_window_fits(Xn.shape[-2:], k, "输入 X", "窗口", padding=p)
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
     return like(_unroll(X3, k, p, s), X)

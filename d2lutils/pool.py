@@ -7,7 +7,7 @@ from typing import Optional
 import mxnet as mx
 
 from ._arrays import Array, as_nd, check_window_fits, like
-from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, check_2d_or_3d
+from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, _check_2d_or_3d
 
 POOL_MODES = ("max", "avg")
 
@@ -26,7 +26,7 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
     k = _pair(pool_size, "汇聚窗口 pool_size", 1)
     p = _pair(padding, "填充 padding", 0)
     s = k if stride is None else _pair(stride, "步幅 stride", 1)
-    check_2d_or_3d(Xn, "输入 X")
+    _check_2d_or_3d(Xn, "输入 X")
     if p[0] >= k[0] or p[1] >= k[1]:
         raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}（nn.MaxPool2D 也这样要求），"
                          f"否则有的窗口里只有填充。")
