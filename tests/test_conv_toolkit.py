@@ -407,3 +407,16 @@ def test_show_im2col_marks_windows_and_columns(monkeypatch):
     # 第 4 个窗口（行优先，每行 3 个窗口）左上角在 (1, 1)；展开矩阵中是第 4 列
     assert boxes == [((-0.5, -0.5), 2, 2), ((0.5, 0.5), 2, 2), ((-0.5, -0.5), 1, 4), ((3.5, -0.5), 1, 4)]
     plt.close("all")
+
+
+def test_im2col_kinds_and_context():
+    X = onp.arange(24.0).reshape((2, 3, 4))
+    cols = d2lutils.im2col(nd.array(X), 2, padding=1)
+    assert type(cols) is nd.NDArray and cols.shape == (8, 20)
+    npx.set_np()
+    try:
+        cols_np = d2lutils.im2col(mnp.array(X[0]), (2, 3), stride=(1, 2))
+        assert isinstance(cols_np, mnp.ndarray) and cols_np.shape == (6, 2)
+    finally:
+        npx.reset_np()
+    assert d2lutils.im2col(nd.array(X, ctx=mx.cpu(1)), 2).context == mx.cpu(1)
