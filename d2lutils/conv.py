@@ -49,11 +49,16 @@ def corr2d(X: Array, K: Array) -> Array:
 
 def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
     """把 ``2`` 或 ``(2, 3)`` 统一成 (高, 宽) 二元组，并检查取值范围。"""
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-                                 for v in pair):
+    def is_int(v: object) -> bool:
+        return isinstance(v, (int, onp.integer)) and not isinstance(v, bool)
+
+    try:
+        pair = (value, value) if is_int(value) else tuple(value)
+    except TypeError:  # 既不是整数也不能迭代，例如 None 或 1.5
+        pair = (value,)
+    if len(pair) != 2 or not all(is_int(v) and v >= minimum for v in pair):
         raise ValueError(f"{name} 应为不小于 {minimum} 的整数或 (高, 宽) 整数二元组，实际是 {value!r}。")
-    return pair
+    return int(pair[0]), int(pair[1])
 
 
 def _check_same_device_and_dtype(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray,
@@ -92,7 +97,7 @@ def _unroll(X3: mx.nd.NDArray, kernel: tuple[int, int], padding: tuple[int, int]
     return cols.reshape(cols.shape[1:])
 
 
-def check_2d_or_3d(Xn: mx.nd.NDArray, name: str) -> None:
+def _check_2d_or_3d(Xn: mx.nd.NDArray, name: str) -> None:
     """检查输入是二维 (高, 宽) 或三维 (通道, 高, 宽) 的非空数组。"""
     if Xn.ndim not in (2, 3):
         raise ValueError(f"{name} 应该是 2 维数组 (高, 宽) 或 3 维数组 (通道, 高, 宽)，"
@@ -198,7 +203,7 @@ def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair
     k = _pair(kernel_size, "窗口大小 kernel_size", 1)
     p = _pair(padding, "填充 padding", 0)
     s = _pair(stride, "步幅 stride", 1)
-    check_2d_or_3d(Xn, "输入 X")
+    _check_2d_or_3d(Xn, "输入 X")
     check_window_fits(Xn.shape[-2:], k, "输入 X", "窗口", padding=p)
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
     return like(_unroll(X3, k, p, s), X)

@@ -5,16 +5,33 @@ from __future__ import annotations
 import mxnet as mx
 
 
+def _num_gpus() -> int:
+    """MXNet 看得到的 GPU 个数；CPU 版 MXNet 或 CUDA 驱动出错时返回 0（不抛出异常）。"""
+    try:
+        return int(mx.context.num_gpus())
+    except mx.base.MXNetError:
+        return 0
+
+
+def _check_index(i: object) -> int:
+    if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+        raise ValueError(f"GPU 编号 i 应为非负整数（0 表示第一块 GPU），实际是 {i!r}。")
+    return i
+
+
 def gpu_works(i: int = 0) -> bool:
-    """在第 i 个 GPU 上做一次很小的真实运算，成功则返回 True。
+    """在第 i 个 GPU 上做一次很小的真实运算，成功则返回 True。见第 04 课。
 
     只看 ``mx.context.num_gpus()`` 不够：GPU 可能被列出，却没有适合它的计算内核
     （例如 MXNet 1.9.1 的 GPU 版在 H100 上报 “no kernel image is available”）。
+    CPU 版 MXNet 上不会去碰 GPU，因此也不会打印任何日志。
     """
+    i = _check_index(i)
+    if i >= _num_gpus():
+        return False
     try:
-        if i >= mx.context.num_gpus():
-            return False
         x = mx.nd.ones((2, 2), ctx=mx.gpu(i))
+        # asscalar() 等待异步计算完成，内核启动失败的错误在这里抛出
         return float((x + x).sum().asscalar()) == 8.0
     except mx.base.MXNetError:
         return False
@@ -27,5 +44,5 @@ def try_gpu(i: int = 0) -> mx.Context:
 
 def try_all_gpus() -> list[mx.Context]:
     """返回所有能用的 GPU；一个都没有时返回 ``[mx.cpu()]``。见第 04 课。"""
-    gpus = [mx.gpu(i) for i in range(mx.context.num_gpus()) if gpu_works(i)]
+    gpus = [mx.gpu(i) for i in range(_num_gpus()) if gpu_works(i)]
     return gpus or [mx.cpu()]

@@ -7,16 +7,17 @@ from typing import Optional
 import mxnet as mx
 
 from ._arrays import Array, as_nd, check_window_fits, like
-from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, check_2d_or_3d
+from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, _check_2d_or_3d
 
 POOL_MODES = ("max", "avg")
 
 
 def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0,
-           stride: Optional[IntPair] = None) -> Array:
+           stride: Optional[IntPair] = None, count_include_pad: bool = True) -> Array:
     """二维汇聚：X (h, w) 或 (c, h, w)，各通道分别汇聚 → (输出高, 输出宽) 或 (c, 输出高, 输出宽)。
 
-    mode 为 'max'（最大汇聚）或 'avg'（平均汇聚，填充的 0 计入平均，同 ``nn.AvgPool2D`` 的默认）；
+    mode 为 'max'（最大汇聚）或 'avg'（平均汇聚；count_include_pad=True 时填充的 0 也计入平均，
+    同 ``nn.AvgPool2D`` 的默认，False 时只对窗口里的真实元素求平均）；
     stride 默认等于窗口大小（同 ``nn.MaxPool2D``）。用 im2col 实现，对 X 可微。见《汇聚层》一课。
     """
     Xn = as_nd(X, "输入 X")
@@ -25,7 +26,7 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
     k = _pair(pool_size, "汇聚窗口 pool_size", 1)
     p = _pair(padding, "填充 padding", 0)
     s = k if stride is None else _pair(stride, "步幅 stride", 1)
-    check_2d_or_3d(Xn, "输入 X")
+    _check_2d_or_3d(Xn, "输入 X")
     if p[0] >= k[0] or p[1] >= k[1]:
         raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}（nn.MaxPool2D 也这样要求），"
                          f"否则有的窗口里只有填充。")
@@ -38,7 +39,11 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
         cols = _unroll(_pad_hw(X3, p, value=float("-inf")), k, (0, 0), s)
         Y = cols.reshape((c, k[0] * k[1], -1)).max(axis=1)
     else:
-        cols = _unroll(X3, k, p, s)
-        Y = cols.reshape((c, k[0] * k[1], -1)).mean(axis=1)
+        cols = _unroll(X3, k, p, s).reshape((c, k[0] * k[1], -1))
+        if count_include_pad or not any(p):
+            Y = cols.mean(axis=1)
+        else:  # 每个窗口里真实元素的个数：对全 1 的输入做同样的展开再求和
+            counts = _unroll(mx.nd.ones_like(X3), k, p, s).reshape((c, k[0] * k[1], -1)).sum(axis=1)
+            Y = cols.sum(axis=1) / counts
     Y = Y.reshape(out_hw if Xn.ndim == 2 else (c,) + out_hw)
     return like(Y, X)

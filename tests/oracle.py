@@ -35,10 +35,11 @@ def conv_ref(X, K, padding=(0, 0), stride=(1, 1)):
     return out
 
 
-def pool_ref(X, pool_size, mode, padding=(0, 0), stride=None):
+def pool_ref(X, pool_size, mode, padding=(0, 0), stride=None, count_include_pad=True):
     """二维汇聚（float64，逐元素循环）：X (c, h, w)。
 
-    最大汇聚只看真实元素（填充处不参与）；平均汇聚把填充的 0 计入分母（nn.AvgPool2D 的默认）。
+    最大汇聚只看真实元素（填充处不参与）；平均汇聚在 count_include_pad=True 时把填充的 0 计入分母
+    （nn.AvgPool2D 的默认），否则只除以窗口里真实元素的个数。
     """
     X = onp.asarray(X, dtype=onp.float64)
     (kh, kw), (ph, pw) = pool_size, padding
@@ -55,5 +56,5 @@ def pool_ref(X, pool_size, mode, padding=(0, 0), stride=None):
                 if mode == "max":
                     out[ch, i, j] = window.max()
                 else:
-                    out[ch, i, j] = window.sum() / (kh * kw)
+                    out[ch, i, j] = window.sum() / (kh * kw if count_include_pad else window.size)
     return out

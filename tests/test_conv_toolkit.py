@@ -168,6 +168,19 @@ def test_pool2d_equals_gluon_pooling(mode, layer_class, case):
     close(d2lutils.pool2d(nd.array(X), k, mode, padding=p, **kwargs), expected)
 
 
+@SETTINGS
+@given(case=pool_case())
+def test_avg_pool_without_padding_in_the_count(case):
+    X, k, p, s = case
+    layer = nn.AvgPool2D(pool_size=k, strides=s, padding=p, count_include_pad=False)
+    expected = layer(nd.array(X[None])).asnumpy()[0]
+    onp.testing.assert_allclose(expected, pool_ref(X, k, "avg", p, s, count_include_pad=False),
+                                rtol=1e-5, atol=1e-5)
+    kwargs = {} if s is None else {"stride": s}
+    close(d2lutils.pool2d(nd.array(X), k, "avg", padding=p, count_include_pad=False, **kwargs),
+          expected)
+
+
 def test_d2l_style_calls():
     X = nd.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
     K = nd.array([[[0, 1], [2, 3]], [[1, 2], [3, 4]]])
@@ -244,15 +257,16 @@ def test_multi_channel_gradients(name, case):
         close(got, want, tol=1e-6)
 
 
-@pytest.mark.parametrize("mode", ["max", "avg"])
+@pytest.mark.parametrize("mode, include", [("max", True), ("avg", True), ("avg", False)])
 @GRAD_SETTINGS
 @given(case=pool_case())
-def test_pool2d_gradients(mode, case):
+def test_pool2d_gradients(mode, include, case):
     X, k, p, s = case
     W = onp.random.default_rng(0).standard_normal(pool_ref(X, k, mode, p, s).shape)
-    expected = numeric_grads(lambda X: (pool_ref(X, k, mode, p, s) * W).sum(), [X.copy()])
+    expected = numeric_grads(lambda X: (pool_ref(X, k, mode, p, s, include) * W).sum(), [X.copy()])
     kwargs = {} if s is None else {"stride": s}
-    got = autograd_grads(lambda X: d2lutils.pool2d(X, k, mode, padding=p, **kwargs), [X], W)
+    got = autograd_grads(lambda X: d2lutils.pool2d(X, k, mode, padding=p, count_include_pad=include,
+                                                   **kwargs), [X], W)
     close(got[0], expected[0], tol=1e-6)
 
 
@@ -344,7 +358,17 @@ ERRORS = [
     (lambda: d2l.pool2d(nd.ones((1, 1, 4, 4)), 2), ["2 维", "3 维", "(1, 1, 4, 4)"]),
     (lambda: d2l.pool2d(nd.ones((4, 4)), 0), ["汇聚窗口", "0"]),
     (lambda: d2l.im2col(nd.ones((4,)), 2), ["2 维", "(4,)"]),
+    (lambda: d2l.corr2d_fast(nd.ones((3, 3)), nd.ones((2, 2)), stride=None), ["步幅 stride", "None"]),
+    (lambda: d2l.corr2d_fast(nd.ones((3, 3)), nd.ones((2, 2)), padding=1.5), ["填充 padding", "1.5"]),
+    (lambda: d2l.pool2d(nd.ones((3, 3)), (2, 2, 2)), ["汇聚窗口", "(2, 2, 2)"]),
+    (lambda: d2l.pool2d(nd.ones((3, 3)), True), ["汇聚窗口", "True"]),
 ]
+
+
+def test_numpy_integers_are_accepted_as_sizes():
+    Y = d2l.corr2d_fast(nd.ones((5, 5)), nd.ones((2, 2)), padding=onp.int64(1), stride=(onp.int32(2), 1))
+    assert Y.shape == (3, 6)
+    assert d2l.pool2d(nd.ones((4, 4)), onp.int64(2)).shape == (2, 2)
 
 
 @pytest.mark.parametrize("fn, words", ERRORS, ids=[f"case{i}" for i in range(len(ERRORS))])
@@ -360,3 +384,39 @@ def test_rejects_non_arrays():
         d2l.pool2d([[1, 2], [3, 4]], 1)
     with pytest.raises(TypeError, match="MXNet 数组"):
         d2l.corr2d_multi_in_out(nd.ones((1, 2, 2)), onp.ones((1, 1, 1, 1)))
+
+
+# ---------- im2col 的图 ----------
+
+# matplotlib 3.9 导入时调用了 pyparsing 已弃用的名字，与本课程无关
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:matplotlib.*")
+def test_show_im2col_marks_windows_and_columns(monkeypatch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    assert d2lutils.show_im2col(nd.arange(12).reshape((3, 4)), 2, highlight=(0, 4)) is None
+    ax_x, ax_cols = shown[0].axes
+    assert ax_x.images[0].get_array().shape == (3, 4)
+    assert ax_cols.images[0].get_array().shape == (4, 6)
+    boxes = [(p.get_xy(), p.get_width(), p.get_height()) for ax in (ax_x, ax_cols)
+             for p in ax.patches if isinstance(p, Rectangle)]
+    # 第 4 个窗口（行优先，每行 3 个窗口）左上角在 (1, 1)；展开矩阵中是第 4 列
+    assert boxes == [((-0.5, -0.5), 2, 2), ((0.5, 0.5), 2, 2), ((-0.5, -0.5), 1, 4), ((3.5, -0.5), 1, 4)]
+    plt.close("all")
+
+
+def test_im2col_kinds_and_context():
+    X = onp.arange(24.0).reshape((2, 3, 4))
+    cols = d2lutils.im2col(nd.array(X), 2, padding=1)
+    assert type(cols) is nd.NDArray and cols.shape == (8, 20)
+    npx.set_np()
+    try:
+        cols_np = d2lutils.im2col(mnp.array(X[0]), (2, 3), stride=(1, 2))
+        assert isinstance(cols_np, mnp.ndarray) and cols_np.shape == (6, 2)
+    finally:
+        npx.reset_np()
+    assert d2lutils.im2col(nd.array(X, ctx=mx.cpu(1)), 2).context == mx.cpu(1)

@@ -22,8 +22,29 @@ import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
 
+def merge_streams(outputs: list) -> list:
+    """把相邻的同名 stream 输出合并成一个。
+
+    内核何时把 stdout 刷新成一条消息取决于时机，同样的打印有时存成一段、有时存成几段；
+    合并后存储的字节与时机无关（nbval 比较前本来也会合并它们）。
+    """
+    merged: list = []
+    for out in outputs:
+        if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                and merged[-1].name == out.name):
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
+def _relative_paths(text: str) -> str:
+    """错误回溯里的绝对路径（本仓库、虚拟环境）换成与机器无关的写法。"""
+    return text.replace(sys.prefix, "<venv>").replace(str(ROOT), ".")
+
+
 def normalize(nb: nbformat.NotebookNode) -> None:
-    """去掉随机器变化的元数据，使存储的 JSON 稳定。"""
+    """去掉随机器变化的元数据和输出细节，使存储的 JSON 稳定。"""
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
                                  "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -32,6 +53,12 @@ def normalize(nb: nbformat.NotebookNode) -> None:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = merge_streams(cell.outputs)
+        for out in cell.outputs:
+            if out.output_type == "error":
+                out.traceback = [_relative_paths(line) for line in out.traceback]
 
 
 def run(path: Path, timeout: int = 600) -> None:

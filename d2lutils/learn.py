@@ -1,0 +1,68 @@
+"""学习卷积核：第 01 课的边缘检测数据，以及用平方损失训练卷积层的循环（第 02-04 课）。"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import mxnet as mx
+from mxnet import autograd, gluon
+
+from ._arrays import as_nd
+from .conv import corr2d
+
+
+def edge_data(ctx: Optional[mx.Context] = None) -> tuple[mx.nd.NDArray, mx.nd.NDArray]:
+    """边缘检测数据：X (6, 8) 为中间四列是 0 的黑白图像，Y (6, 7) = corr2d(X, [[1, -1]])，都放在 ctx 上。见第 02 课。"""
+    X = mx.nd.ones((6, 8))
+    X[:, 2:6] = 0
+    Y = corr2d(X, mx.nd.array([[1, -1]]))
+    ctx = ctx or mx.cpu()
+    return X.as_in_context(ctx), Y.as_in_context(ctx)
+
+
+def _check_devices(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray) -> None:
+    """X、Y 与 net 的参数不在同一设备上时，给出指明设备的中文错误。"""
+    if X.context != Y.context:
+        raise ValueError(f"输入 X 在 {X.context} 上，标签 Y 却在 {Y.context} 上；"
+                         f"请用 Y.as_in_context(X.context) 把它们放到同一个设备上。")
+    for name, param in net.collect_params().items():
+        where = param.list_ctx()
+        if X.context not in where:
+            raise ValueError(
+                f"数据在 {X.context} 上，而参数 {name} 只在 {where} 上；"
+                f"请把数据移过去（X.as_in_context({where[0]})），"
+                f"或把参数移过来（net.collect_params().reset_ctx({X.context})）。")
+
+
+def learn_kernel(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray, num_steps: int = 10,
+                 lr: float = 3e-2, trainer: Optional[gluon.Trainer] = None,
+                 verbose: bool = True) -> list[float]:
+    """用平方损失训练 net 使 net(X) 逼近 Y，共 num_steps 步，返回每步的损失（总和）。见第 02 课，第 03 课详细讲解。
+
+    每一步打印 ``batch N, loss L``（verbose=False 时不打印）。不给 trainer 时与种子课程相同：
+    只更新 ``net.weight``（weight -= lr * grad）；给出 ``gluon.Trainer`` 时用 ``trainer.step(1)``
+    更新它管理的全部参数（学习率由 trainer 决定，lr 不起作用）。
+    """
+    X, Y = as_nd(X, "输入 X"), as_nd(Y, "标签 Y")
+    if not (isinstance(num_steps, int) and num_steps >= 1):
+        raise ValueError(f"num_steps 应为正整数，实际是 {num_steps!r}。")
+    if trainer is None and not isinstance(getattr(net, "weight", None), gluon.Parameter):
+        raise TypeError(f"{type(net).__name__} 没有名为 weight 的参数，无法手动更新；"
+                        "请传入 trainer=gluon.Trainer(net.collect_params(), 'sgd', ...)。")
+    _check_devices(net, X, Y)
+    losses = []
+    for i in range(num_steps):
+        with autograd.record():
+            Y_hat = net(X)
+            if Y_hat.shape != Y.shape:
+                raise ValueError(f"net(X) 的形状是 {Y_hat.shape}，而标签 Y 的形状是 {Y.shape}，两者应相同。")
+            l = (Y_hat - Y) ** 2
+        l.backward()
+        if trainer is None:
+            net.weight.data(X.context)[:] -= lr * net.weight.grad(X.context)
+        else:
+            trainer.step(1)
+        losses.append(float(l.sum().asscalar()))
+        if verbose:
+            print('batch %d, loss %.3f' % (i + 1, losses[-1]))
+    return losses

@@ -1,0 +1,131 @@
+"""d2lutils.try_gpu / try_all_gpus / gpu_works，以及第 04 课关于设备的说法（用 cpu(0)、cpu(1) 检查）。"""
+
+import mxnet as mx
+import numpy as onp
+import pytest
+from mxnet import nd
+from mxnet.gluon import nn
+
+import d2lutils
+from d2lutils import device
+
+
+def test_on_this_machine_the_answer_matches_a_real_probe():
+    ctx = d2lutils.try_gpu()
+    assert isinstance(ctx, mx.Context)
+    # 无论选中哪个设备，都能在上面真正计算
+    assert (nd.ones((2, 2), ctx=ctx) * 2).sum().asscalar() == 8
+    if mx.context.num_gpus() == 0:  # 本机（CPU 版 MXNet）
+        assert ctx == mx.cpu()
+        assert d2lutils.try_all_gpus() == [mx.cpu()]
+        assert not d2lutils.gpu_works(0)
+
+
+def test_fallback_when_the_gpu_count_itself_fails(monkeypatch):
+    def broken():
+        raise mx.base.MXNetError("CUDA: driver version is insufficient")
+    monkeypatch.setattr(mx.context, "num_gpus", broken)
+    assert d2lutils.gpu_works(0) is False
+    assert d2lutils.try_gpu() == mx.cpu()
+    assert d2lutils.try_all_gpus() == [mx.cpu()]
+
+
+class FakeGPUs:
+    """假装有 n 块 GPU：mx.gpu(i) 换成 cpu(i)，编号在 broken 里的 GPU 一计算就报错。"""
+
+    def __init__(self, monkeypatch, n, broken=()):
+        real_ones = nd.ones
+        monkeypatch.setattr(mx.context, "num_gpus", lambda: n)
+        monkeypatch.setattr(mx, "gpu", lambda i=0: mx.cpu(i))
+
+        def ones(shape, ctx=None, **kwargs):
+            if ctx is not None and ctx.device_id in broken:
+                raise mx.base.MXNetError("no kernel image is available for execution on the device")
+            return real_ones(shape, ctx=ctx, **kwargs)
+        monkeypatch.setattr(mx.nd, "ones", ones)
+
+
+def test_listed_gpu_without_kernels_is_not_used(monkeypatch):
+    FakeGPUs(monkeypatch, n=1, broken={0})
+    assert d2lutils.gpu_works(0) is False
+    assert d2lutils.try_gpu(0) == mx.cpu()
+    assert d2lutils.try_all_gpus() == [mx.cpu()]
+
+
+def test_only_working_gpus_are_returned(monkeypatch):
+    FakeGPUs(monkeypatch, n=3, broken={1})
+    assert d2lutils.gpu_works(0) and not d2lutils.gpu_works(1) and d2lutils.gpu_works(2)
+    assert d2lutils.gpu_works(3) is False  # 超出个数：不去碰设备
+    assert d2lutils.try_gpu(2) == mx.cpu(2)  # 假 GPU 2
+    assert d2lutils.try_gpu(1) == mx.cpu()   # 坏的 GPU 1 → 退回 CPU
+    assert d2lutils.try_all_gpus() == [mx.cpu(0), mx.cpu(2)]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.0, "0", True])
+def test_bad_gpu_index(bad):
+    with pytest.raises(ValueError, match="GPU 编号"):
+        d2lutils.gpu_works(bad)
+
+
+def test_num_gpus_helper_never_raises(monkeypatch):
+    monkeypatch.setattr(mx.context, "num_gpus",
+                        lambda: (_ for _ in ()).throw(mx.base.MXNetError("x")))
+    assert device._num_gpus() == 0
+
+
+# ---- 第 04 课的说法：两个 CPU 设备 cpu(0)、cpu(1) ----
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.Conv2D(1, kernel_size=(1, 2)),
+    lambda: d2lutils.Conv2D((1, 2)),
+    lambda: d2lutils.HybridConv2D((1, 2)),
+])
+def test_block_on_one_device_refuses_data_on_another(make):
+    net = make()
+    net.initialize(ctx=mx.cpu(1))
+    X, _ = d2lutils.edge_data(ctx=mx.cpu(0))
+    if isinstance(net, nn.Conv2D):
+        X = X.reshape((1, 1, 6, 8))
+    with pytest.raises(RuntimeError, match=r"not initialized on context cpu\(0\).*\[cpu\(1\)\]"):
+        net(X)
+    # 把参数移到数据所在的设备之后就可以了
+    net.collect_params().reset_ctx(mx.cpu(0))
+    assert net(X).context == mx.cpu(0)
+
+
+def test_learn_kernel_names_both_devices():
+    net = d2lutils.Conv2D((1, 2))
+    net.initialize(ctx=mx.cpu(1))
+    X, Y = d2lutils.edge_data(ctx=mx.cpu(0))
+    with pytest.raises(ValueError, match=r"数据在 cpu\(0\) 上.*\[cpu\(1\)\]"):
+        d2lutils.learn_kernel(net, X, Y)
+    with pytest.raises(ValueError, match=r"标签 Y 却在 cpu\(1\)"):
+        d2lutils.learn_kernel(net, X, Y.as_in_context(mx.cpu(1)))
+
+
+def test_copyto_copies_as_in_context_may_not():
+    x = nd.ones((2, 3), ctx=mx.cpu(0))
+    assert x.as_in_context(mx.cpu(0)) is x
+    y = x.copyto(mx.cpu(1))
+    assert y.context == mx.cpu(1) and y is not x
+    z = x.as_in_context(mx.cpu(1))
+    assert z.context == mx.cpu(1) and z is not x
+
+
+def test_plain_arrays_on_two_cpu_contexts_do_not_complain():
+    """第 04 课说：两个 CPU 设备共用内存，普通运算不检查设备编号；结果放在第一个参数的设备上。"""
+    z = nd.ones((2,), ctx=mx.cpu(0)) + nd.ones((2,), ctx=mx.cpu(1))
+    assert z.context == mx.cpu(0)
+
+
+def test_initial_values_do_not_depend_on_the_device():
+    """Gluon 在 CPU 上生成初始值再复制到设备（Parameter._finish_deferred_init）。"""
+    values = []
+    for ctx in (mx.cpu(0), mx.cpu(1), [mx.cpu(0), mx.cpu(1)]):
+        mx.random.seed(5)
+        net = nn.Conv2D(1, kernel_size=(1, 2))
+        net.initialize(ctx=ctx)
+        net(nd.ones((1, 1, 3, 3), ctx=net.weight.list_ctx()[0]))  # 延后初始化在这里完成
+        values += [w.asnumpy() for w in net.weight.list_data()]
+    for v in values[1:]:
+        onp.testing.assert_array_equal(v, values[0])
