@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Sequence
 
 import mxnet as mx
@@ -80,7 +79,6 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
     rng = onp.random.default_rng(seed)
     history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": []}
     n = len(data.y_train)
-    sys.stdout.flush()  # 先送出调用之前打印的内容，不与第一轮的那一行混在一条输出里
     for epoch in range(1, num_epochs + 1):
         loss_sum, correct = 0.0, 0
         for X, y in iter_batches(data.X_train, data.y_train, batch_size, rng=rng):
@@ -91,10 +89,8 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
         history["train_acc"].append(correct / n)
         history["test_acc"].append(test_acc)
         if verbose:
-            # 整行一次写出并立即刷新：笔记本里每轮正好是一条输出，存储的结果与运行快慢无关
-            sys.stdout.write(f"轮次 {epoch:2d}，损失 {loss_sum / n:.4f}，"
-                             f"训练准确率 {correct / n:.3f}，测试准确率 {test_acc:.3f}\n")
-            sys.stdout.flush()
+            print(f"轮次 {epoch:2d}，损失 {loss_sum / n:.4f}，"
+                  f"训练准确率 {correct / n:.3f}，测试准确率 {test_acc:.3f}", flush=True)
     if show_plot:
         plot_history(history)
     return history
