@@ -10,13 +10,13 @@ from ._env import EnvironmentProblem, prepare as _prepare
 _prepare()
 
 from .conv import corr2d, corr2d_fast  # noqa: E402
-from .device import gpu_works, try_all_gpus, try_gpu  # noqa: E402
+from .device import describe_devices, gpu_works, try_all_gpus, try_gpu  # noqa: E402
 from .plot import plot, show_heatmaps, use_cjk_font  # noqa: E402
 
 __all__ = [
     "EnvironmentProblem",
     "corr2d", "corr2d_fast",
-    "gpu_works", "try_gpu", "try_all_gpus",
+    "describe_devices", "gpu_works", "try_gpu", "try_all_gpus",
     "plot", "show_heatmaps", "use_cjk_font",
 ]
 __version__ = "0.1.0"

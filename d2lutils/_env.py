@@ -82,6 +82,14 @@ def prepare() -> None:
         raise EnvironmentProblem("没有安装 numpy。" + FIX_HINT) from err
     check_numpy(numpy.__version__)
     patch_numpy_bool()
+    from .gpu_libs import installed_gpu_build, preload_cuda_libs
+
+    gpu_build = installed_gpu_build()
+    if gpu_build:  # 只有装了 GPU 版 MXNet 时才载入 CUDA 11 运行库；CPU 版什么也不做
+        try:
+            preload_cuda_libs()
+        except OSError as err:
+            raise EnvironmentProblem(str(err)) from err
     try:
         with warnings.catch_warnings():
             # mxnet 导入时自己访问 onp.bool、onp.mirr、distutils 等，会触发
@@ -94,4 +102,10 @@ def prepare() -> None:
             f"无法导入 MXNet（{err}）。请安装 mxnet==1.9.1。" + FIX_HINT
             + ("在 Python 3.12 上还需要 setuptools（提供 distutils）。"
                if sys.version_info >= (3, 12) else "")
+        ) from err
+    except OSError as err:  # GPU 版 MXNet 找不到 CUDA 运行库，例如 libcudnn.so.8
+        raise EnvironmentProblem(
+            f"无法载入 {gpu_build or 'MXNet'} 需要的库（{err}）。GPU 版需要 CUDA 11 运行库："
+            "pip install -r requirements-gpu.txt（见 README 的“GPU”一节）；"
+            "只想用 CPU：pip uninstall -y " + (gpu_build or "mxnet") + " && pip install mxnet==1.9.1。"
         ) from err
