@@ -83,6 +83,7 @@ class FakeColab:
     def __init__(self, monkeypatch, installed, numpy_loaded=None, python=(3, 12)):
         self.installed = dict(installed)
         self.commands = []
+        self.fail = False
         monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
         for mod in ("numpy", "mxnet", "matplotlib", "sklearn", "d2lutils"):
             monkeypatch.delitem(sys.modules, mod, raising=False)
@@ -104,6 +105,8 @@ class FakeColab:
 
     def run(self, cmd, check=False, **kwargs):
         self.commands.append(list(cmd))
+        if self.fail:
+            return subprocess.CompletedProcess(cmd, 1)
         if cmd[1:4] == ["-m", "pip", "install"]:
             self.installed.update(numpy="1.26.4", d2lutils="0.1.0")
             for arg in cmd:
@@ -174,3 +177,11 @@ def test_unsupported_colab_python_gets_a_chinese_error(monkeypatch):
     with pytest.raises(RuntimeError, match="Python 3.13"):
         run_setup_cell()
     assert colab.commands == []
+
+
+def test_failed_pip_gets_a_chinese_error(monkeypatch):
+    colab = FakeColab(monkeypatch, {"numpy": "2.0.2"}, numpy_loaded="2.0.2")
+    colab.fail = True
+    with pytest.raises(RuntimeError, match="pip 没能完成安装"):
+        run_setup_cell()
+    assert len(colab.commands) == 1

@@ -51,6 +51,10 @@ if "google.colab" in sys.modules:
         except _md.PackageNotFoundError:
             return None
 
+    def _pip(*args):
+        if subprocess.run([sys.executable, "-m", "pip", *args]).returncode != 0:
+            raise RuntimeError("pip 没能完成安装（见上面的信息）。请检查网络，然后重新运行本单元格。")
+
     if sys.version_info[:2] not in ((3, 11), (3, 12)):
         raise RuntimeError("本课程的 MXNet 1.9.1 只能在 Python 3.11 或 3.12 上运行，而这个 Colab 运行时是 Python "
                            f"{{sys.version_info[0]}}.{{sys.version_info[1]}}。请按 README 在本地运行课程。")
@@ -60,12 +64,11 @@ if "google.colab" in sys.modules:
     installed = False
     if have != [want] or not _version("d2lutils") or not (_version("numpy") or "2").startswith("1."):
         print("正在安装课程环境（第一次约需 1 到 3 分钟）。pip 若提示与 Colab 自带的其他包版本冲突，不影响本课程。")
-        pip = [sys.executable, "-m", "pip"]
         for d in have:
             if d != want:
-                subprocess.run(pip + ["uninstall", "-y", "-q", d], check=True)
-        subprocess.run(pip + ["install", "-q"] + PINS + (GPU_PINS if USE_GPU else CPU_PINS), check=True)
-        subprocess.run(pip + ["install", "-q", "--no-deps", "--force-reinstall", SOURCE], check=True)
+                _pip("uninstall", "-y", "-q", d)
+        _pip("install", "-q", *PINS, *(GPU_PINS if USE_GPU else CPU_PINS))
+        _pip("install", "-q", "--no-deps", "--force-reinstall", SOURCE)
         installed = True
     numpy_now = getattr(sys.modules.get("numpy"), "__version__", "1.")
     if (installed and loaded) or not numpy_now.startswith("1."):
@@ -169,7 +172,10 @@ def main(argv: list[str]) -> int:
         if apply(nb, path.name):
             with open(path, "w", encoding="utf-8", newline="\n") as f:
                 nbformat.write(nb, f)
-            print(f"已更新开头：{path.name}（请运行 ./course.sh regen {path}）")
+            if nb.cells[2].execution_count is None:
+                print(f"已插入开头：{path.name}。请运行 ./course.sh regen {path}")
+            else:  # 只换了设置单元格的代码：它在 Colab 之外不输出，执行编号不变
+                print(f"已更新开头：{path.name}（存储的输出不变，无需重新生成）")
     return 1 if bad else 0
 
 
