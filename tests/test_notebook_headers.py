@@ -47,26 +47,33 @@ def bare_notebook(tmp_path):
     return path
 
 
-def test_script_inserts_once_and_check_mode_detects_staleness(tmp_path):
+def test_script_inserts_once_and_check_mode_detects_staleness(tmp_path, capsys):
     path = bare_notebook(tmp_path)
-    script = [sys.executable, str(ROOT / "tools" / "notebook_headers.py")]
-    assert subprocess.run(script + ["--check", str(path)], capture_output=True).returncode == 1
-    assert subprocess.run(script + [str(path)], capture_output=True).returncode == 0
+    assert headers.main(["--check", str(path)]) == 1
+    assert headers.main([str(path)]) == 0
+    assert "regen" in capsys.readouterr().out  # 新插入的设置单元格还没运行过
     first = path.read_bytes()
     nb = nbformat.read(path, as_version=4)
     assert [c.metadata.get("course_header") for c in nb.cells] == [None, "badge", "setup", None]
     assert "99_demo.ipynb" in nb.cells[1].source
     assert nb.cells[3].outputs[0].text == "2\n"  # 其他单元格不变
-    subprocess.run(script + [str(path)], check=True, capture_output=True)
+    headers.main([str(path)])
     assert path.read_bytes() == first  # 第二次运行什么也不改
-    assert subprocess.run(script + ["--check", str(path)], capture_output=True).returncode == 0
+    assert headers.main(["--check", str(path)]) == 0
     # 有人手改了设置单元格：--check 失败，再运行脚本恢复原样，且不重复插入
     data = json.loads(first)
     data["cells"][2]["source"] = ["print('hi')"]
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    assert subprocess.run(script + ["--check", str(path)], capture_output=True).returncode == 1
-    subprocess.run(script + [str(path)], check=True, capture_output=True)
+    assert headers.main(["--check", str(path)]) == 1
+    headers.main([str(path)])
     assert json.loads(path.read_bytes()) == json.loads(first)
+
+
+def test_command_line_check_exit_code(tmp_path):
+    path = bare_notebook(tmp_path)
+    script = [sys.executable, str(ROOT / "tools" / "notebook_headers.py"), "--check", str(path)]
+    result = subprocess.run(script, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "99_demo.ipynb" in result.stdout
 
 
 def test_notebook_without_title_is_refused():
