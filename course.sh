@@ -38,6 +38,10 @@ find_python() {
 pick_python() {
   local want
   if [ -n "${COURSE_PYTHON:-}" ]; then
+    case "$COURSE_PYTHON" in
+      3.11|3.12) ;;
+      *) say "COURSE_PYTHON=$COURSE_PYTHON 不受支持：MXNet 1.9.1 课程环境只支持 Python 3.11 和 3.12。"; return 1 ;;
+    esac
     find_python "$COURSE_PYTHON" && return 0
     say "找不到 Python $COURSE_PYTHON。请安装它，或去掉 COURSE_PYTHON 使用默认版本。"
     return 1
