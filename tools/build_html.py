@@ -80,7 +80,8 @@ def build(out: Path, notebooks: list[Path] | None = None) -> list[Path]:
     """生成阅读版网站到 ``out``，返回写出的文件列表。"""
     notebooks = notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
+    # 阅读版省略了 Colab 设置单元格，执行编号会从 2 开始，所以不显示 In [n] / Out[n]
+    exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True)
     lessons, written = [], []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
