@@ -116,3 +116,15 @@ def test_listed_gpu_without_kernels_falls_back(monkeypatch, capsys):
 def test_describe_devices_on_the_cpu_build(capsys):
     assert d2lutils.describe_devices() == [mx.cpu()]
     assert "CPU 版 MXNet" in capsys.readouterr().out
+
+
+def test_gpu_build_without_a_driver_says_so_in_chinese(tmp_path):
+    # 没有 GPU 的机器上装了 GPU 版：libmxnet.so 找不到 libcuda.so.1（用一个假的 mxnet 包模拟）
+    (tmp_path / "mxnet_cu117-1.9.1.dist-info").mkdir()
+    (tmp_path / "mxnet").mkdir()
+    (tmp_path / "mxnet" / "__init__.py").write_text(
+        "raise OSError('libcuda.so.1: cannot open shared object file: No such file or directory')\n")
+    out = subprocess.run([sys.executable, "-c", "import d2lutils"], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(tmp_path), "PATH": ""}, timeout=60)
+    assert out.returncode != 0
+    assert "EnvironmentProblem" in out.stderr and "显卡驱动" in out.stderr and "mxnet==1.9.1" in out.stderr

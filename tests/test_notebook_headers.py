@@ -3,6 +3,7 @@
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import types
@@ -171,6 +172,7 @@ def test_colab_without_numpy_loaded_needs_no_restart(monkeypatch, capsys):
 
 def test_gpu_opt_in_replaces_the_cpu_build(monkeypatch, capsys):
     colab = FakeColab(monkeypatch, {"numpy": "1.26.4", "mxnet": "1.9.1", "d2lutils": "0.1.0"})
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/" + name)
     run_setup_cell(use_gpu=True)
     assert colab.commands[0][-4:] == ["uninstall", "-y", "-q", "mxnet"]
     install = pip_installs(colab.commands)[0]
@@ -192,3 +194,11 @@ def test_failed_pip_gets_a_chinese_error(monkeypatch):
     with pytest.raises(RuntimeError, match="pip 没能完成安装"):
         run_setup_cell()
     assert len(colab.commands) == 1
+
+
+def test_gpu_opt_in_without_a_gpu_runtime_installs_nothing(monkeypatch):
+    colab = FakeColab(monkeypatch, {"numpy": "2.0.2"}, numpy_loaded="2.0.2")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="更改运行时类型"):
+        run_setup_cell(use_gpu=True)
+    assert colab.commands == []

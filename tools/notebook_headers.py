@@ -39,6 +39,7 @@ USE_GPU = False  #@param {{type:"boolean"}}
 import sys
 if "google.colab" in sys.modules:
     import importlib.metadata as _md
+    import shutil
     import subprocess
     PINS = {pins}
     CPU_PINS = {cpu_pins}
@@ -58,6 +59,9 @@ if "google.colab" in sys.modules:
     if sys.version_info[:2] not in ((3, 11), (3, 12)):
         raise RuntimeError("本课程的 MXNet 1.9.1 只能在 Python 3.11 或 3.12 上运行，而这个 Colab 运行时是 Python "
                            f"{{sys.version_info[0]}}.{{sys.version_info[1]}}。请按 README 在本地运行课程。")
+    if USE_GPU and not shutil.which("nvidia-smi"):
+        raise RuntimeError("勾选了 USE_GPU，但这个 Colab 运行时没有 GPU。请先在“代码执行程序 → 更改运行时类型”中"
+                           "选择 GPU（如 T4），或者取消勾选 USE_GPU 用 CPU 运行。")
     want = {gpu_dist!r} if USE_GPU else "mxnet"
     have = [d for d in ("mxnet", {gpu_dist!r}) if _version(d)]
     loaded = [m for m in ("numpy", "mxnet", "matplotlib", "sklearn", "d2lutils") if m in sys.modules]
