@@ -149,7 +149,7 @@ def test_first_run_on_colab_installs_then_asks_for_one_restart(monkeypatch, caps
     colab = FakeColab(monkeypatch, {"numpy": "2.0.2"}, numpy_loaded="2.0.2")
     with pytest.raises(RuntimeError) as info:
         run_setup_cell()
-    assert "重启" in str(info.value) and "2.0.2" in str(info.value) and "重新运行" in str(info.value)
+    assert "重启会话" in str(info.value) and "numpy 2.0.2" in str(info.value) and "重新运行" in str(info.value)
     first, second = pip_installs(colab.commands)
     assert "mxnet==1.9.1" in first and 'numpy==1.26.4; python_version >= "3.12"' in first
     assert "matplotlib==3.9.4" in first and "scikit-learn==1.7.2" in first

@@ -74,9 +74,11 @@ if "google.colab" in sys.modules:
         _pip("install", "-q", *PINS, *(GPU_PINS if USE_GPU else CPU_PINS))
         _pip("install", "-q", "--no-deps", "--force-reinstall", SOURCE)
         installed = True
-    numpy_now = getattr(sys.modules.get("numpy"), "__version__", "1.")
-    if (installed and loaded) or not numpy_now.startswith("1."):
-        raise RuntimeError("课程环境已经装好，但这个会话里还留着旧版本（已载入 numpy " + numpy_now + "）。"
+    numpy_now = getattr(sys.modules.get("numpy"), "__version__", "")
+    if (installed and loaded) or numpy_now.startswith("2"):
+        names = [m + (" " + numpy_now if m == "numpy" else "") for m in loaded]
+        raise RuntimeError("课程环境已经装好，但这个会话之前已经载入了 " + "、".join(names)
+                           + "，新装的版本要重启会话后才生效。"
                            "请重启一次会话：菜单“代码执行程序 → 重启会话”（Runtime → Restart session），"
                            "然后从本单元格开始重新运行（不会再次安装）。")
     if USE_GPU:
@@ -105,6 +107,11 @@ def _name(pin: str) -> str:
     return re.split(r"[=<>!;~ ]", pin, maxsplit=1)[0].lower()
 
 
+def _listing(items: list[str]) -> str:
+    """把字符串列表写成每行一项的 Python 列表（放在设置单元格里，缩进一层）。"""
+    return "[\n" + "".join(f"        {item!r},\n" for item in items) + "    ]"
+
+
 def header_cells(notebook_name: str) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
     """某个笔记本应有的两个开头单元格：徽章（Markdown）和设置（代码）。"""
     owner, name = repository()
@@ -117,9 +124,9 @@ def header_cells(notebook_name: str) -> tuple[nbformat.NotebookNode, nbformat.No
     gpu = pins(ROOT / "requirements-gpu.txt")
     gpu_dist = next(p for p in gpu if _name(p).startswith("mxnet-cu")).split("==")[0]
     source = SETUP_TEMPLATE.format(
-        pins=[p for p in base if _name(p) in RUNTIME_PACKAGES],
-        cpu_pins=[p for p in base if _name(p) == "mxnet"],
-        gpu_pins=gpu,
+        pins=_listing([p for p in base if _name(p) in RUNTIME_PACKAGES]),
+        cpu_pins=_listing([p for p in base if _name(p) == "mxnet"]),
+        gpu_pins=_listing(gpu),
         gpu_dist=gpu_dist,
         source=f"d2lutils @ git+https://github.com/{owner}/{name}@{BRANCH}",
     )
