@@ -128,3 +128,16 @@ def test_gpu_build_without_a_driver_says_so_in_chinese(tmp_path):
                          env={"PYTHONPATH": str(tmp_path), "PATH": ""}, timeout=60)
     assert out.returncode != 0
     assert "EnvironmentProblem" in out.stderr and "显卡驱动" in out.stderr and "mxnet==1.9.1" in out.stderr
+
+
+def test_requirements_gpu_supplies_every_preloaded_component():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "requirements-gpu.txt").read_text(encoding="utf-8")
+    pins = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    pins = dict(p.split("==") for p in pins if p)
+    nvidia = {name for name in pins if name.startswith("nvidia-")}
+    components = {f"nvidia-{component.replace('_', '-')}-cu11" for component, _ in gpu_libs.CUDA_LIBS}
+    assert nvidia == components  # 每个被预载的组件都有固定版本的包，没有多余的包
+    assert pins["mxnet-cu117"] == "1.9.1"
+    assert pins["nvidia-cudnn-cu11"].startswith("8.")  # libmxnet.so 需要 libcudnn.so.8
+    assert all(v[0].isdigit() for v in pins.values())
