@@ -77,10 +77,13 @@ def test_command_line_check_exit_code(tmp_path):
     assert result.returncode == 1 and "99_demo.ipynb" in result.stdout
 
 
-def test_notebook_without_title_is_refused():
+def test_notebook_without_title_is_refused(tmp_path, capsys):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
     with pytest.raises(ValueError, match="一级标题"):
         headers.apply(nb, "x.ipynb")
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    assert headers.main([str(tmp_path / "x.ipynb")]) == 1
+    assert "一级标题" in capsys.readouterr().out
 
 
 # ---- 设置单元格本身：在假的 Colab 里执行它的代码 ----

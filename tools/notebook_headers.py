@@ -180,7 +180,13 @@ def main(argv: list[str]) -> int:
                 bad += 1
             continue
         nb = nbformat.read(path, as_version=4)
-        if apply(nb, path.name):
+        try:
+            changed = apply(nb, path.name)
+        except ValueError as err:
+            print(err)
+            bad += 1
+            continue
+        if changed:
             with open(path, "w", encoding="utf-8", newline="\n") as f:
                 nbformat.write(nb, f)
             if nb.cells[2].execution_count is None:
