@@ -56,10 +56,7 @@ def describe_devices() -> list[mx.Context]:
     if not mx.runtime.Features().is_enabled("CUDA"):
         print("当前安装的是 CPU 版 MXNet，计算都在 CPU 上进行。想用 GPU，见 README 的“GPU”一节。")
         return [mx.cpu()]
-    try:
-        count = mx.context.num_gpus()
-    except mx.base.MXNetError:
-        count = 0
+    count = _num_gpus()
     if count == 0:
         print("安装的是 GPU 版 MXNet，但没有找到可用的 GPU（或显卡驱动太旧），计算将在 CPU 上进行。")
     for i in range(count):
