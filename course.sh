@@ -4,6 +4,8 @@
 #   ./course.sh test     运行全部测试：单元测试 + 每个笔记本的 nbval 回归测试
 #   ./course.sh regen    在全新内核中重新运行笔记本并保存输出（维护者用）
 #   ./course.sh bench    运行速度基准（benchmarks/）
+#   ./course.sh html     生成阅读版静态网页到 _site/（用存储的输出，不重新运行）
+#   ./course.sh env      只创建（或检查）虚拟环境，打印它的路径
 # 选择 Python：COURSE_PYTHON=3.12 ./course.sh test（默认用找到的 3.11，其次 3.12）。
 # 其余参数原样传给 jupyter lab / pytest / 脚本，例如 ./course.sh test -k corr2d。
 set -euo pipefail
@@ -26,12 +28,20 @@ find_python() {
     v=$(pyenv versions --bare 2>/dev/null | grep -E "^${want//./\\.}(\.[0-9]+)?$" | sort -V | tail -n 1 || true)
     if [ -n "$v" ]; then PYENV_VERSION="$v" pyenv which python; return 0; fi
   fi
+  # pyenv 不在 PATH 上时（例如 CI 的精简环境），直接找它安装的解释器
+  for cand in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want"*/bin/python"$want"; do
+    if [ -x "$cand" ]; then echo "$cand"; return 0; fi
+  done
   return 1
 }
 
 pick_python() {
   local want
   if [ -n "${COURSE_PYTHON:-}" ]; then
+    case "$COURSE_PYTHON" in
+      3.11|3.12) ;;
+      *) say "COURSE_PYTHON=$COURSE_PYTHON 不受支持：MXNet 1.9.1 课程环境只支持 Python 3.11 和 3.12。"; return 1 ;;
+    esac
     find_python "$COURSE_PYTHON" && return 0
     say "找不到 Python $COURSE_PYTHON。请安装它，或去掉 COURSE_PYTHON 使用默认版本。"
     return 1
@@ -81,12 +91,20 @@ case "$cmd" in
     ensure_env
     exec "$VENV/bin/python" tools/run_notebooks.py "$@"
     ;;
+  html)
+    ensure_env
+    exec "$VENV/bin/python" tools/build_html.py "$@"
+    ;;
+  env)
+    ensure_env
+    echo "$VENV"
+    ;;
   bench)
     ensure_env
     exec "$VENV/bin/python" benchmarks/bench_corr2d.py "$@"
     ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "$cmd" ] || { say "未知命令：$cmd"; exit 2; }
     ;;
 esac

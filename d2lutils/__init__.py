@@ -13,7 +13,7 @@ from .conv import (  # noqa: E402
     corr2d, corr2d_fast, corr2d_im2col, corr2d_multi_in, corr2d_multi_in_out,
     corr2d_multi_in_out_1x1, corr2d_rows, corr2d_shift, im2col,
 )
-from .device import gpu_works, try_all_gpus, try_gpu  # noqa: E402
+from .device import describe_devices, gpu_works, try_all_gpus, try_gpu  # noqa: E402
 from .blocks import Conv2D, HybridConv2D  # noqa: E402
 from .learn import edge_data, learn_kernel  # noqa: E402
 from .plotting import plot, show_heatmaps, show_im2col, use_cjk_font  # noqa: E402
@@ -27,7 +27,7 @@ __all__ = [
     "EnvironmentProblem",
     "corr2d", "corr2d_fast", "corr2d_shift", "corr2d_im2col", "corr2d_rows", "im2col",
     "corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1", "pool2d",
-    "gpu_works", "try_gpu", "try_all_gpus",
+    "describe_devices", "gpu_works", "try_gpu", "try_all_gpus",
     "Conv2D", "HybridConv2D",
     "edge_data", "learn_kernel",
     "plot", "show_heatmaps", "show_im2col", "use_cjk_font",

@@ -82,6 +82,14 @@ def prepare() -> None:
         raise EnvironmentProblem("没有安装 numpy。" + FIX_HINT) from err
     check_numpy(numpy.__version__)
     patch_numpy_bool()
+    from .gpu_libs import installed_gpu_build, preload_cuda_libs
+
+    gpu_build = installed_gpu_build()
+    if gpu_build:  # 只有装了 GPU 版 MXNet 时才载入 CUDA 11 运行库；CPU 版什么也不做
+        try:
+            preload_cuda_libs()
+        except OSError as err:
+            raise EnvironmentProblem(str(err)) from err
     try:
         with warnings.catch_warnings():
             # mxnet 导入时自己访问 onp.bool、onp.mirr、distutils 等，会触发
@@ -95,3 +103,12 @@ def prepare() -> None:
             + ("在 Python 3.12 上还需要 setuptools（提供 distutils）。"
                if sys.version_info >= (3, 12) else "")
         ) from err
+    except OSError as err:  # GPU 版 MXNet 找不到 CUDA 运行库（如 libcudnn.so.8）或显卡驱动
+        to_cpu = f"只想用 CPU：pip uninstall -y {gpu_build or 'mxnet'} && pip install mxnet==1.9.1。"
+        if "libcuda.so" in str(err):
+            raise EnvironmentProblem(
+                f"{gpu_build or 'MXNet'} 是 GPU 版，但这台机器上没有 NVIDIA 显卡驱动（{err}）。"
+                "请在有 NVIDIA GPU 的机器（或 Colab 的 GPU 运行时）上使用它；" + to_cpu) from err
+        raise EnvironmentProblem(
+            f"无法载入 {gpu_build or 'MXNet'} 需要的库（{err}）。GPU 版需要 CUDA 11 运行库："
+            "pip install -r requirements-gpu.txt（见 README 的“GPU”一节）；" + to_cpu) from err

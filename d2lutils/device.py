@@ -46,3 +46,23 @@ def try_all_gpus() -> list[mx.Context]:
     """返回所有能用的 GPU；一个都没有时返回 ``[mx.cpu()]``。见第 04 课。"""
     gpus = [mx.gpu(i) for i in range(_num_gpus()) if gpu_works(i)]
     return gpus or [mx.cpu()]
+
+
+def describe_devices() -> list[mx.Context]:
+    """用中文说明 MXNet 能用哪些设备（GPU 不能用时说明原因），返回 ``try_all_gpus()`` 的结果。
+
+    只在被调用时打印，所以课程笔记本的存储输出不受机器上有没有 GPU 的影响。
+    """
+    if not mx.runtime.Features().is_enabled("CUDA"):
+        print("当前安装的是 CPU 版 MXNet，计算都在 CPU 上进行。想用 GPU，见 README 的“GPU”一节。")
+        return [mx.cpu()]
+    count = _num_gpus()
+    if count == 0:
+        print("安装的是 GPU 版 MXNet，但没有找到可用的 GPU（或显卡驱动太旧），计算将在 CPU 上进行。")
+    for i in range(count):
+        if gpu_works(i):
+            print(f"GPU {i}：可以使用。")
+        else:
+            print(f"GPU {i}：MXNet 能看到它，却无法在上面运算。MXNet 1.9.1 的 GPU 版只带有 sm_50 到 sm_86 的"
+                  "计算内核，H100、H200（sm_90）及更新的 GPU 无法使用；这块 GPU 上的计算改在 CPU 上进行。")
+    return try_all_gpus()
