@@ -85,7 +85,9 @@ case "$cmd" in
     ;;
   test)
     ensure_env
-    exec "$VENV/bin/python" -m pytest "$@"
+    # 两个进程并行（机器有 2 核）；--dist loadfile 让同一笔记本的单元格留在同一进程。
+    # COURSE_WORKERS=0 ./course.sh test 则在一个进程里顺序运行（便于调试）。
+    exec "$VENV/bin/python" -m pytest -n "${COURSE_WORKERS:-2}" --dist loadfile "$@"
     ;;
   regen)
     ensure_env
