@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import warnings
 
-SUPPORTED_PYTHON = ((3, 11), (3, 12))
 FIX_HINT = (
     "修复方法：在本仓库根目录运行 `./course.sh test`（会自动创建正确的虚拟环境），"
     "或手动执行 `pip install -r requirements.txt`。"

@@ -55,9 +55,11 @@ def test_script_inserts_once_and_check_mode_detects_staleness(tmp_path, capsys):
     assert "regen" in capsys.readouterr().out  # 新插入的设置单元格还没运行过
     first = path.read_bytes()
     nb = nbformat.read(path, as_version=4)
-    assert [c.metadata.get("course_header") for c in nb.cells] == [None, "badge", "setup", None]
+    assert [c.metadata.get("course_header") for c in nb.cells] == [None, "badge", "setup", None, None]
     assert "99_demo.ipynb" in nb.cells[1].source
-    assert nb.cells[3].outputs[0].text == "2\n"  # 其他单元格不变
+    # 标题单元格里的学习目标被拆到开头之后：标题、徽章、设置、学习目标
+    assert nb.cells[0].source == "# 试验课" and nb.cells[3].source == "学习目标……"
+    assert nb.cells[4].outputs[0].text == "2\n"  # 其他单元格不变
     headers.main([str(path)])
     assert path.read_bytes() == first  # 第二次运行什么也不改
     assert headers.main(["--check", str(path)]) == 0

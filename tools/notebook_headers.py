@@ -5,7 +5,8 @@
     python tools/notebook_headers.py X.ipynb    # 只更新指定的笔记本
     python tools/notebook_headers.py --check    # 只检查：缺少或过时时退出码为 1
 
-两个单元格紧跟在第一个单元格（“# 标题”）之后，用单元格元数据 ``course_header``
+两个单元格紧跟在第一个单元格（“# 标题”）之后（标题单元格里若还有别的文字，
+它们被拆成标题之后、开头之后的一个单独单元格），用单元格元数据 ``course_header``
 标记（"badge" / "setup"），所以脚本能找到并替换它们：运行两次，第二次什么也不改。
 仓库地址只写在 pyproject.toml 的 ``[project.urls] Repository``；徽章链接和安装命令
 都由它生成。安装的版本取自 requirements.txt（运行课程所需的几个包）和
@@ -141,9 +142,15 @@ def apply(nb: nbformat.NotebookNode, notebook_name: str) -> bool:
     first = nb.cells[0] if nb.cells else None
     if first is None or first.cell_type != "markdown" or not first.source.lstrip().startswith("# "):
         raise ValueError(f"{notebook_name} 的第一个单元格应是 Markdown 一级标题（# 课名）")
+    title, _, intro = first.source.strip().partition("\n")
+    if intro.strip():
+        # 标题单元格里还写了引言和学习目标：把它们拆成单独的单元格放到开头之后，
+        # 使每课都按“标题、徽章、设置、学习目标”的顺序开始
+        first.source = title
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(intro.strip()))
     badge, setup = header_cells(notebook_name)
     old = [c for c in nb.cells if KEY in c.get("metadata", {})]
-    if (len(old) == 2 and nb.cells[1:3] == old and old[0].source == badge.source
+    if not intro.strip() and (len(old) == 2 and nb.cells[1:3] == old and old[0].source == badge.source
             and old[0].metadata == badge.metadata and old[1].source == setup.source
             and old[1].metadata == setup.metadata):
         return False
