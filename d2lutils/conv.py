@@ -23,7 +23,7 @@ IntPair = Union[int, Tuple[int, int]]
 
 # corr2d_fast：展开矩阵（k_h·k_w × 输出元素个数）不超过这么多个元素时用 im2col，
 # 否则用按行展开。小问题上 im2col 的算子最少；大问题上它的展开矩阵太大（1024x1024
-# 输入、7x7 卷积核时约 200 MB），按行展开只需其 1/k_h。阈值由 benchmarks/ 测得。
+# 输入、7x7 卷积核时约 194 MB），按行展开只需其 1/k_h。阈值由 benchmarks/ 测得。
 IM2COL_MAX_ELEMENTS = 1 << 18
 
 
