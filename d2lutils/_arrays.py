@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence, Union
+from typing import Sequence, Union
 
 import mxnet as mx
 
@@ -58,9 +58,3 @@ def check_window_fits(
             where = f"{in_name} 的高和宽 {padded}"
         raise ValueError(f"{window_name} 的高和宽 {tuple(window_hw)} 不能大于{where}。")
 
-
-def with_arrays(fn: Callable[..., mx.nd.NDArray], X: object, *others: object,
-                names: Sequence[str] = ("X", "K")) -> Array:
-    """把输入都转成 ``NDArray`` 调用 ``fn``，再把结果转回 ``X`` 的接口。"""
-    arrays = [as_nd(a, n) for a, n in zip((X,) + others, names)]
-    return like(fn(*arrays), X)

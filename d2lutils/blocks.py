@@ -11,12 +11,6 @@ from ._arrays import as_nd, check_ndim, check_window_fits
 from .conv import _pair, corr2d_fast
 
 
-def _kernel_shape(kernel_size: int | Sequence[int]) -> tuple[int, int]:
-    """把 ``2`` 或 ``(1, 2)`` 统一成卷积核的 (高, 宽)，不合法时给出中文错误。"""
-    return _pair(kernel_size if isinstance(kernel_size, int) else tuple(kernel_size),
-                 "卷积核形状 kernel_size", 1)
-
-
 class Conv2D(nn.Block):
     """单通道二维卷积层：(n_h, n_w) 的输入 → corr2d_fast(X, weight) + bias，形状 (n_h-k_h+1, n_w-k_w+1)。见第 02 课。
 
@@ -27,7 +21,7 @@ class Conv2D(nn.Block):
 
     def __init__(self, kernel_size: int | Sequence[int], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.kernel_size = _kernel_shape(kernel_size)
+        self.kernel_size = _pair(kernel_size, "卷积核形状 kernel_size", 1)
         self.weight = self.params.get("weight", shape=self.kernel_size)
         self.bias = self.params.get("bias", shape=(1,), init=mx.init.Zero())
 
@@ -63,7 +57,7 @@ class HybridConv2D(nn.HybridBlock):
 
     def __init__(self, kernel_size: int | Sequence[int], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.kernel_size = _kernel_shape(kernel_size)
+        self.kernel_size = _pair(kernel_size, "卷积核形状 kernel_size", 1)
         self.weight = self.params.get("weight", shape=self.kernel_size)
         self.bias = self.params.get("bias", shape=(1,), init=mx.init.Zero())
 

@@ -54,6 +54,20 @@ def use_cjk_font() -> str | None:
     return _font_family
 
 
+def _matrix_panel(ax, m, title: str, annotate: bool, title_size: float | None = None,
+                  **imshow_kwargs) -> None:
+    """在 ax 上把矩阵 m 画成图像（可在每格标出数值），不画刻度。"""
+    import numpy as onp
+
+    ax.imshow(m, **imshow_kwargs)
+    ax.set_title(title, fontsize=title_size)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if annotate:
+        for (i, j), v in onp.ndenumerate(m):
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+
+
 def show_heatmaps(arrays: Sequence[object], titles: Sequence[str],
                   cmap: str = "coolwarm", annotate: bool = True,
                   cell_size: float = 0.45) -> None:
@@ -77,13 +91,7 @@ def show_heatmaps(arrays: Sequence[object], titles: Sequence[str],
         gridspec_kw={"width_ratios": widths}, squeeze=False)
     vmax = max(float(onp.abs(m).max()) for m in mats) or 1.0
     for ax, m, title in zip(axes[0], mats, titles):
-        ax.imshow(m, cmap=cmap, vmin=-vmax, vmax=vmax)
-        ax.set_title(title)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if annotate:
-            for (i, j), v in onp.ndenumerate(m):
-                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+        _matrix_panel(ax, m, title, annotate, cmap=cmap, vmin=-vmax, vmax=vmax)
     fig.tight_layout()
     plt.show()
 
@@ -134,7 +142,6 @@ def show_im2col(X: object, kernel_size: int | tuple[int, int], highlight: Sequen
     X: (h, w) 的 ``nd``/``mx.np`` 数组；窗口步幅为 1、无填充。见第 05 课。
     """
     import matplotlib.pyplot as plt
-    import numpy as onp
     from matplotlib.patches import Rectangle
 
     from .conv import _pair, im2col
@@ -152,12 +159,8 @@ def show_im2col(X: object, kernel_size: int | tuple[int, int], highlight: Sequen
     for ax, m, title in zip(axes, (x, cols), (f"输入 X {x.shape[0]}x{x.shape[1]}",
                                              f"展开矩阵 {cols.shape[0]}x{cols.shape[1]}（每列一个窗口）")):
         span = float(m.max() - m.min()) or 1.0
-        ax.imshow(m, cmap="Blues", vmin=m.min() - 0.2 * span, vmax=m.max() + 1.5 * span)  # 浅色，数字看得清
-        for (i, j), v in onp.ndenumerate(m):
-            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
-        ax.set_title(title, fontsize=10)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _matrix_panel(ax, m, title, True, title_size=10, cmap="Blues",  # 浅色，数字看得清
+                      vmin=m.min() - 0.2 * span, vmax=m.max() + 1.5 * span)
     for n, j in enumerate(highlight):
         color = colors[n % len(colors)]
         top, left = divmod(j, out_w)
