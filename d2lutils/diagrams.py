@@ -38,15 +38,24 @@ def _default_windows(out_hw: tuple[int, int]) -> list[tuple[int, int]]:
     return [(i, j) for i, j in cand if i < out_hw[0] and j < out_hw[1]]
 
 
+def _squares(corners):
+    """左上角为 (x, y) 的各个 1x1 方格的四个顶点，供 PolyCollection 一次画出。"""
+    import numpy as onp
+
+    xy = onp.asarray(corners, dtype=float).reshape(-1, 1, 2)
+    return xy + onp.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
+
+
 def draw_windows(ax, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
                  stride: IntPair = 1, windows: Sequence[tuple[int, int]] | None = None,
-                 values=None, title: str | None = None) -> None:
+                 values=None, title: str | None = None, pad_label: str = "0") -> None:
     """在坐标轴 ax 上画填充后的输入网格，并用彩色方框标出若干窗口。
 
     windows: 要标出的输出位置 (i, j) 的列表，位置 (i, j) 的窗口左上角在填充后输入的
     (i·s_h, j·s_w)；默认标出前三个。values: 可选的 (高, 宽) 数组，在每个真实元素上写出它的值。
-    填充的格子画成灰色虚线框、写 0。
+    填充的格子画成灰色虚线框、写 pad_label（默认 0；最大汇聚时填充相当于 −∞）。
     """
+    from matplotlib.collections import PolyCollection
     from matplotlib.patches import Rectangle
 
     import numpy as onp
@@ -60,17 +69,23 @@ def draw_windows(ax, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
     if vals is not None and vals.shape != n:
         raise ValueError(f"values 的形状 {vals.shape} 应与输入的高和宽 {n} 相同。")
     H, W = n[0] + 2 * p[0], n[1] + 2 * p[1]
+    cells = {True: [], False: []}  # 真实元素 / 填充的元素
     for r in range(H):
         for c in range(W):
             real = p[0] <= r < p[0] + n[0] and p[1] <= c < p[1] + n[1]
-            ax.add_patch(Rectangle((c, r), 1, 1, fc=_REAL_CELL if real else _PAD_CELL,
-                                   ec="#4a6f8a" if real else "#9a9a9a", lw=0.8,
-                                   ls="-" if real else "--"))
+            cells[real].append((c, r))
             if real and vals is not None:
                 ax.text(c + 0.5, r + 0.5, f"{vals[r - p[0], c - p[1]]:g}", ha="center",
                         va="center", fontsize=8, color="#1a1a1a")
             elif not real:
-                ax.text(c + 0.5, r + 0.5, "0", ha="center", va="center", fontsize=7, color="#8a8a8a")
+                ax.text(c + 0.5, r + 0.5, pad_label, ha="center", va="center", fontsize=7,
+                        color="#8a8a8a")
+    # 每类格子合成一个集合一次画出（逐格 add_patch 慢几倍，交互探索器要重画得快）
+    for real, corners in cells.items():
+        if corners:
+            ax.add_collection(PolyCollection(_squares(corners), fc=_REAL_CELL if real else _PAD_CELL,
+                                             ec="#4a6f8a" if real else "#9a9a9a", lw=0.8,
+                                             ls="-" if real else "--"), autolim=False)
     for m, (i, j) in enumerate(windows):
         color = WINDOW_COLORS[m % len(WINDOW_COLORS)]
         # 相邻窗口会重叠：每个方框向内收一点，便于分辨
@@ -82,12 +97,13 @@ def draw_windows(ax, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=10, y=1.0)  # 固定位置：不必为找刻度而计算一遍（更快）
 
 
 def draw_output_cells(ax, out_hw: tuple[int, int], windows: Sequence[tuple[int, int]],
                       values=None, title: str | None = None) -> None:
     """在 ax 上画输出网格，把 windows 中的各个位置涂成与 ``draw_windows`` 相同的颜色。"""
+    from matplotlib.collections import PolyCollection
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Rectangle
 
@@ -95,21 +111,26 @@ def draw_output_cells(ax, out_hw: tuple[int, int], windows: Sequence[tuple[int, 
 
     vals = None if values is None else onp.asarray(values)
     colors = {tuple(w): WINDOW_COLORS[m % len(WINDOW_COLORS)] for m, w in enumerate(windows)}
+    plain = []
     for r in range(out_hw[0]):
         for c in range(out_hw[1]):
             color = colors.get((r, c))
-            fc = to_rgba(color, 0.35) if color else "#ffffff"
-            ax.add_patch(Rectangle((c, r), 1, 1, fc=fc, ec=color or "#4a6f8a",
-                                   lw=2.4 if color else 0.8))
+            if color:
+                ax.add_patch(Rectangle((c, r), 1, 1, fc=to_rgba(color, 0.35), ec=color, lw=2.4))
+            else:
+                plain.append((c, r))
             if vals is not None:
                 ax.text(c + 0.5, r + 0.5, f"{vals[r, c]:g}", ha="center", va="center",
                         fontsize=8, color="#1a1a1a")
+    if plain:
+        ax.add_collection(PolyCollection(_squares(plain), fc="#ffffff", ec="#4a6f8a", lw=0.8),
+                          autolim=False)
     ax.set_xlim(-0.1, out_hw[1] + 0.1)
     ax.set_ylim(out_hw[0] + 0.1, -0.1)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=10, y=1.0)  # 固定位置：不必为找刻度而计算一遍（更快）
 
 
 def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair = 1,
@@ -122,6 +143,21 @@ def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, str
     """
     import matplotlib.pyplot as plt
 
+    window_geometry(in_hw, kernel_size, padding, stride)  # 先检查，出错时不留下空图
+    fig = plt.figure()
+    draw_windows_figure(fig, in_hw, kernel_size, padding, stride, windows, values, out_values,
+                        cell_size)
+    plt.show()
+
+
+def draw_windows_figure(fig, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
+                        stride: IntPair = 1, windows: Sequence[tuple[int, int]] | None = None,
+                        values=None, out_values=None, cell_size: float = 0.42,
+                        pad_label: str = "0", out_title: str = "输出", tight: bool = True) -> None:
+    """在图 fig 上画 ``show_windows`` 的两幅图并设好图的大小（交互探索器也用它）。
+
+    tight=False 时按格子大小直接算出边距，不调用 ``tight_layout``（交互探索器用：快一倍）。
+    """
     from .plotting import use_cjk_font
 
     n, k, p, s, out = window_geometry(in_hw, kernel_size, padding, stride)
@@ -129,17 +165,22 @@ def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, str
     use_cjk_font()
     H, W = n[0] + 2 * p[0], n[1] + 2 * p[1]
     out_w = max(out[1], 6)  # 输出很窄时也给标题里的算式留出位置
-    fig, axes = plt.subplots(1, 2, figsize=(cell_size * (W + out_w + 2), cell_size * max(H, out[0]) + 1.6),
-                             gridspec_kw={"width_ratios": [W, out_w]})
+    fig.set_size_inches(cell_size * (W + out_w + 2), cell_size * max(H, out[0]) + 1.6)
+    axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [W, out_w]})
     pad_note = f"（填充 {p[0]}×{p[1]}）" if any(p) else ""
     draw_windows(axes[0], n, k, p, s, windows, values,
-                 title=f"输入 {n[0]}×{n[1]}{pad_note}\n窗口 {k[0]}×{k[1]}，步幅 {s[0]}×{s[1]}")
-    formula = (f"输出 {out[0]}×{out[1]}\n高：⌊({n[0]}+2·{p[0]}−{k[0]})/{s[0]}⌋+1 = {out[0]}"
+                 title=f"输入 {n[0]}×{n[1]}{pad_note}\n窗口 {k[0]}×{k[1]}，步幅 {s[0]}×{s[1]}",
+                 pad_label=pad_label)
+    formula = (f"{out_title} {out[0]}×{out[1]}\n高：⌊({n[0]}+2·{p[0]}−{k[0]})/{s[0]}⌋+1 = {out[0]}"
                f"\n宽：⌊({n[1]}+2·{p[1]}−{k[1]})/{s[1]}⌋+1 = {out[1]}")
     draw_output_cells(axes[1], out, windows, out_values, title=formula)
     rows = max(H, out[0])  # 两边的格子一样大
     axes[0].set_ylim(rows + 0.1, -0.1)
     axes[1].set_xlim(-0.1, out_w + 0.1)
     axes[1].set_ylim(rows + 0.1, -0.1)
-    fig.tight_layout()
-    plt.show()
+    if tight:
+        fig.tight_layout()
+    else:  # 左右各留半格、两图之间一格，上面留出三行标题
+        w_in, h_in = fig.get_size_inches()
+        fig.subplots_adjust(left=0.5 * cell_size / w_in, right=1 - 0.5 * cell_size / w_in,
+                            bottom=0.15 / h_in, top=1 - 1.0 / h_in, wspace=2 / (W + out_w))

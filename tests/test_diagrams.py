@@ -38,6 +38,8 @@ def test_draws_one_box_per_window_and_one_cell_per_padded_element(monkeypatch):
     left, right = shown[0].axes
     boxes = [r for r in left.patches if not r.get_fill()]
     assert len(boxes) == 2
-    assert len(left.patches) - len(boxes) == 6 * 7          # 填充后 6x7 个格子
-    assert len(right.patches) == 2 * 3                       # 输出 (4+2-3)//2+1=2, (5+2-3)//2+1=3
+    def cells(ax):  # 格子画成集合（PatchCollection），标出的输出格子是单独的方块
+        return sum(len(c.get_paths()) for c in ax.collections) + len(ax.patches)
+    assert cells(left) - len(boxes) == 6 * 7                 # 填充后 6x7 个格子
+    assert cells(right) == 2 * 3                             # 输出 (4+2-3)//2+1=2, (5+2-3)//2+1=3
     plt.close("all")
