@@ -181,6 +181,7 @@ def draw_windows_figure(fig, in_hw: IntPair, kernel_size: IntPair, padding: IntP
     if tight:
         fig.tight_layout()
     else:  # 左右各留半格、两图之间一格，上面留出三行标题
-        w_in, h_in = fig.get_size_inches()
+        w_in, h_in = fig.get_size_inches()[0], cell_size * rows + 1.2
+        fig.set_size_inches(w_in, h_in)
         fig.subplots_adjust(left=0.5 * cell_size / w_in, right=1 - 0.5 * cell_size / w_in,
                             bottom=0.15 / h_in, top=1 - 1.0 / h_in, wspace=2 / (W + out_w))

@@ -39,12 +39,12 @@ IMAGES = {  # 取值 → 控件上的中文名
     "letter": "合成图像 8×8（字母 T）",
 }
 KERNELS = {  # 取值 → (中文名, 卷积核)；custom 的卷积核由用户输入
-    "vertical": ("垂直边缘 3×3", [[1, 0, -1], [1, 0, -1], [1, 0, -1]]),
-    "horizontal": ("水平边缘 3×3", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]),
-    "blur": ("模糊（均值）3×3", [[1 / 9] * 3] * 3),
-    "sharpen": ("锐化 3×3", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
-    "identity": ("恒等 3×3", [[0, 0, 0], [0, 1, 0], [0, 0, 0]]),
-    "d2l": ("[1, -1]（本课的例子）", [[1, -1]]),
+    "vertical": ("垂直边缘", [[1, 0, -1], [1, 0, -1], [1, 0, -1]]),
+    "horizontal": ("水平边缘", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]),
+    "blur": ("模糊（均值）", [[1 / 9] * 3] * 3),
+    "sharpen": ("锐化", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+    "identity": ("恒等", [[0, 0, 0], [0, 1, 0], [0, 0, 0]]),
+    "d2l": ("[1, -1]（本节的例子）", [[1, -1]]),
     "custom": ("自定义（最大 3×3）", None),
 }
 
@@ -103,7 +103,7 @@ def kernel_compute(image: str = "edge", kernel: str = "d2l", custom: str = "1 -1
     Y = corr2d_fast(mx.nd.array(X), mx.nd.array(K_used)).asnumpy()
     op = "卷积运算（先把卷积核上下、左右翻转）" if convolution else "互相关运算"
     name = IMAGES[image] + (f"（第 {digit} 张）" if image == "digit" else "")
-    text = (f"{name} 与卷积核 {KERNELS[kernel][0]}（{K.shape[0]}×{K.shape[1]}）做{op}，"
+    text = (f"{name} 与 {K.shape[0]}×{K.shape[1]} 的卷积核“{KERNELS[kernel][0]}”做{op}，"
             f"输出 {Y.shape[0]}×{Y.shape[1]}")
     return {"X": X, "K": K, "K_used": K_used, "Y": Y, "convolution": convolution, "text": text}
 
@@ -116,7 +116,7 @@ def _shown(m: onp.ndarray) -> onp.ndarray:
 def kernel_figure(res: dict[str, Any], cell_size: float = 0.45):
     """把 ``kernel_compute`` 的结果画成 输入 | 卷积核 | 输出 三幅热图（各自着色），返回 matplotlib 图。
 
-    版面按格子数直接算出（不用 ``tight_layout``，重画快一倍）：各图之间留 2 格，上面留两行标题。
+    版面按格子数直接算出（不用 ``tight_layout``，重画快一倍）：各图之间留两格，上面留两行标题。
     """
     from matplotlib.figure import Figure
 
@@ -127,7 +127,7 @@ def kernel_figure(res: dict[str, Any], cell_size: float = 0.45):
     mats = [_shown(X), _shown(K), _shown(Y)]
     titles = [f"输入 X\n{X.shape[0]}×{X.shape[1]}", f"{k_title}\n{K.shape[0]}×{K.shape[1]}",
               f"{y_title}\n{Y.shape[0]}×{Y.shape[1]}"]
-    gap, top = 3.0, 0.75  # 格；英寸
+    gap, top = 2.0, 0.75  # 格；英寸
     width = sum(m.shape[1] for m in mats) + gap * (len(mats) + 1)
     rows = max(m.shape[0] for m in mats)
     fig = Figure(figsize=(cell_size * width, cell_size * rows + top + 0.1), dpi=DPI)
@@ -161,7 +161,9 @@ def window_compute(size: int = 6, kernel_size: int = 3, padding: int = 1,
     K = onp.ones((kernel_size, kernel_size), "float32")
     Y = corr2d_fast(mx.nd.array(X), mx.nd.array(K), padding=padding, stride=stride).asnumpy()
     return {"X": X, "K": K, "Y": Y, "kernel_size": kernel_size, "padding": padding,
-            "stride": stride, "text": shape_formula(size, kernel_size, padding, stride)}
+            "stride": stride, "text": (f"输入 {size}×{size}，卷积核 {kernel_size}×{kernel_size}，"
+                                       f"填充 {padding}，步幅 {stride}："
+                                       + shape_formula(size, kernel_size, padding, stride))}
 
 
 def window_figure(res: dict[str, Any]):

@@ -30,7 +30,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, root_dir=ROOT / "notebooks", extra=()):
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
@@ -38,7 +38,7 @@ class Server:
                    JUPYTER_PLATFORM_DIRS="1")
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={ROOT / 'notebooks'}"]
+               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root_dir}", *extra]
         if os.geteuid() == 0:
             cmd.append("--allow-root")  # 以 root 运行时 Jupyter 要求明确允许（见 FACTS.md）
         self.log = open(tmp_path / "server.log", "w")

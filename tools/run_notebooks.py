@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 os.environ["PYTHONHASHSEED"] = "0"
 
 import nbformat  # noqa: E402
@@ -57,6 +58,10 @@ def normalize(nb: nbformat.NotebookNode) -> None:
             continue
         cell.outputs = merge_streams(cell.outputs)
         for out in cell.outputs:
+            # 控件的状态不存储（上面去掉了 metadata.widgets），存下的控件视图只会显示“找不到模型”；
+            # 同一个输出里的其他表示（交互探索器的 PNG 图和文字）照常存储。
+            if "data" in out and len(out.data) > 1:
+                out.data.pop(WIDGET_VIEW, None)
             if out.output_type == "error":
                 out.traceback = [_relative_paths(line) for line in out.traceback]
 
