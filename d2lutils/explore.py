@@ -138,6 +138,9 @@ def kernel_figure(res: dict[str, Any], cell_size: float = 0.45):
                            m.shape[1] * cell_size / w_in, m.shape[0] * cell_size / h_in])
         v = float(onp.abs(m).max()) or 1.0
         _matrix_panel(ax, m, "", True, cmap="coolwarm", vmin=-v, vmax=v)
+        for text, value in zip(ax.texts, m.flat):  # 深色格子上用白字
+            if abs(value) > 0.6 * v:
+                text.set_color("white")
         ax.set_title(title, fontsize=10, y=1.0)  # 固定位置：不必为找刻度而计算一遍（更快）
         left += m.shape[1] + gap
     return fig

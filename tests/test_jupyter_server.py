@@ -109,6 +109,8 @@ async def run_cells(srv, kernel_id, sources, timeout=60):
             while status is None or not idle:
                 raw = await asyncio.wait_for(ws.read_message(), timeout)
                 assert raw is not None, "WebSocket 被关闭了"
+                if isinstance(raw, bytes):  # 带二进制缓冲区的消息（控件的图），这里用不到
+                    continue
                 msg = json.loads(raw)
                 if msg["parent_header"].get("msg_id") != msg_id:
                     continue
