@@ -6,6 +6,7 @@
 
 import base64
 import itertools
+from pathlib import Path
 
 import matplotlib
 
@@ -183,3 +184,20 @@ def test_display_bundle_has_widget_view_png_and_deterministic_text():
 
 def test_explore_is_not_exported_at_top_level():
     assert "explore" not in d2lutils.__all__ and "kernel_explorer" not in d2lutils.__all__
+
+
+@pytest.mark.parametrize("lesson", ["01_corr2d", "06_padding_stride", "08_pooling"])
+def test_stored_lessons_show_the_default_figure_without_a_dangling_widget_view(lesson):
+    """存储的笔记本（以及由它生成的阅读版）里，探索器是一张普通的图和一行文字，没有找不到模型的控件视图。"""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parent.parent / "notebooks" / f"{lesson}.ipynb",
+                       as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == f"explore-{lesson[:2]}-code")
+    (out,) = cell.outputs
+    assert sorted(out.data) == ["image/png", "text/plain"]
+    assert base64.b64decode(out.data["image/png"]).startswith(b"\x89PNG")
+    assert "探索器" in out.data["text/plain"]
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            assert "application/vnd.jupyter.widget-view+json" not in o.get("data", {})
