@@ -59,13 +59,16 @@ def _matrix_panel(ax, m, title: str, annotate: bool, title_size: float | None = 
     """在 ax 上把矩阵 m 画成图像（可在每格标出数值），不画刻度。"""
     import numpy as onp
 
-    ax.imshow(m, **imshow_kwargs)
+    im = ax.imshow(m, **imshow_kwargs)
     ax.set_title(title, fontsize=title_size)
     ax.set_xticks([])
     ax.set_yticks([])
     if annotate:
         for (i, j), v in onp.ndenumerate(m):
-            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+            r, g, b, _ = im.cmap(im.norm(v))
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # 深色格子上写白字，浅色格子上写黑字
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
 
 
 def show_heatmaps(arrays: Sequence[object], titles: Sequence[str],
