@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-import tomllib
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_repo() -> str:
-    with open(ROOT / "pyproject.toml", "rb") as f:
-        return tomllib.load(f)["project"]["urls"]["Repository"]
+    """pyproject.toml 中 [project.urls] 的 Repository（不用 tomllib：老版本的 Python 也能运行本脚本）。"""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    return re.search(r'^Repository\s*=\s*"([^"]+)"', text, re.M).group(1)
 
 
 def lessons() -> list[tuple[str, str]]:
