@@ -197,7 +197,7 @@ def show_placement(items: dict, title: str | None = None, width: float = 2.6) ->
 
     items: {名字: ``nd``/``mx.np`` 数组、Gluon ``Parameter`` 或设备（列表）}，按它们实际的
     ``context`` / ``list_ctx()`` 归到设备下；参数在几个设备上各有一份时，每个设备的方框里都有它。
-    同一个名字在各个方框里颜色相同。见第 04 课。
+    设备从左到右按它在 items 中第一次出现的顺序排列；同一个名字在各个方框里颜色相同。见第 04 课。
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
@@ -208,7 +208,7 @@ def show_placement(items: dict, title: str | None = None, width: float = 2.6) ->
     for name, obj in items.items():
         for ctx in _contexts_of(obj, name):
             where.setdefault(ctx, []).append(name)
-    devices = sorted(where, key=lambda c: (c.device_type != "cpu", c.device_type, c.device_id))
+    devices = list(where)  # 按在 items 中第一次出现的顺序，从左到右
     colors = {name: f"C{k % 10}" for k, name in enumerate(items)}
     rows = max(len(v) for v in where.values())
     use_cjk_font()

@@ -42,3 +42,8 @@ def test_uninitialised_parameter_and_empty_items_get_chinese_errors():
         d2lutils.show_placement({"w": nn.Dense(2).weight})
     with pytest.raises(ValueError, match="items 为空"):
         d2lutils.show_placement({})
+
+
+def test_devices_are_ordered_by_first_appearance(monkeypatch):
+    texts = drawn_texts(monkeypatch, {"y": nd.ones((2,), ctx=mx.cpu(1)), "x": nd.ones((2,))})
+    assert texts == ["cpu(1)（CPU 内存）", "y", "cpu(0)（CPU 内存）", "x"]
