@@ -59,13 +59,17 @@ def _matrix_panel(ax, m, title: str, annotate: bool, title_size: float | None = 
     """在 ax 上把矩阵 m 画成图像（可在每格标出数值），不画刻度。"""
     import numpy as onp
 
-    ax.imshow(m, **imshow_kwargs)
+    image = ax.imshow(m, **imshow_kwargs)
     ax.set_title(title, fontsize=title_size)
     ax.set_xticks([])
     ax.set_yticks([])
     if annotate:
         for (i, j), v in onp.ndenumerate(m):
-            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+            # 文字颜色随格子的颜色而定：深色格子上写白字，浅色格子上写黑字
+            r, g, b, _ = image.cmap(image.norm(v))
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+            ax.text(j, i, f"{v + 0.0:g}", ha="center", va="center", fontsize=8,  # -0 写成 0
+                    color="white" if dark else "black")
 
 
 def show_heatmaps(arrays: Sequence[object], titles: Sequence[str],
