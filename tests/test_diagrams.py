@@ -41,3 +41,11 @@ def test_draws_one_box_per_window_and_one_cell_per_padded_element(monkeypatch):
     assert len(left.patches) - len(boxes) == 6 * 7          # 填充后 6x7 个格子
     assert len(right.patches) == 2 * 3                       # 输出 (4+2-3)//2+1=2, (5+2-3)//2+1=3
     plt.close("all")
+
+
+def test_padding_cells_carry_the_given_text():
+    fig, ax = plt.subplots()
+    draw_windows(ax, (2, 2), 3, padding=1, pad_text="−∞")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("−∞") == 4 * 4 - 2 * 2 and "0" not in texts
+    plt.close(fig)
