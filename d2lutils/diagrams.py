@@ -143,3 +143,43 @@ def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, str
     axes[1].set_ylim(rows + 0.1, -0.1)
     fig.tight_layout()
     plt.show()
+
+
+def show_multi_in(X, K, window: tuple[int, int] = (0, 0), cell_size: float = 0.42) -> None:
+    """画多输入通道的互相关：每行一个通道（输入通道、对应的卷积核、这个通道的结果），最后一行是各通道结果之和。
+
+    X: (c_i, h, w)、K: (c_i, k_h, k_w) 的数组（NumPy 或 MXNet）；window: 标出的输出位置 (i, j)，
+    它在每个通道上的窗口和各个结果中的对应元素画成同一种颜色。步幅 1、不填充。见第 07 课。
+    """
+    import matplotlib.pyplot as plt
+    import numpy as onp
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from .plotting import use_cjk_font
+
+    X = onp.asarray(X.asnumpy() if hasattr(X, "asnumpy") else X, dtype=float)
+    K = onp.asarray(K.asnumpy() if hasattr(K, "asnumpy") else K, dtype=float)
+    if X.ndim != 3 or K.ndim != 3 or X.shape[0] != K.shape[0]:
+        raise ValueError(f"X 应为 (c_i, h, w)、K 应为 (c_i, k_h, k_w)，两者的通道数 c_i 相同；"
+                         f"实际形状是 {X.shape} 和 {K.shape}。")
+    c, k = X.shape[0], K.shape[1:]
+    out = window_geometry(X.shape[1:], k)[-1]
+    parts = [(sliding_window_view(X[ch], k) * K[ch]).sum(axis=(-2, -1)) + 0.0 for ch in range(c)]  # + 0.0：不显示 -0
+    use_cjk_font()
+    rows = max(X.shape[1], out[0])
+    fig, axes = plt.subplots(c + 1, 3, squeeze=False,
+                             figsize=(cell_size * (X.shape[2] + k[1] + out[1] + 6), (cell_size * rows + 0.6) * (c + 1)),
+                             gridspec_kw={"width_ratios": [X.shape[2], max(k[1], 3), out[1]]})
+    for ch in range(c):
+        draw_windows(axes[ch, 0], X.shape[1:], k, windows=[window], values=X[ch], title=f"输入通道 {ch}")
+        draw_windows(axes[ch, 1], k, k, windows=[(0, 0)], values=K[ch], title=f"卷积核通道 {ch}")
+        draw_output_cells(axes[ch, 2], out, [window], values=parts[ch], title=f"通道 {ch} 的结果")
+    axes[c, 0].axis("off")
+    axes[c, 1].axis("off")
+    axes[c, 1].text(0.5, 0.5, "各通道的结果\n按元素相加 →", ha="center", va="center", fontsize=10,
+                    transform=axes[c, 1].transAxes)
+    draw_output_cells(axes[c, 2], out, [window], values=sum(parts), title="输出")
+    for ax in axes.ravel():
+        ax.set_ylim(rows + 0.1, -0.1)
+    fig.tight_layout()
+    plt.show()
