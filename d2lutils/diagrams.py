@@ -145,7 +145,7 @@ def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, str
     plt.show()
 
 
-def show_multi_in(X, K, window: tuple[int, int] = (0, 0), cell_size: float = 0.42) -> None:
+def show_multi_in(X: object, K: object, window: tuple[int, int] = (0, 0), cell_size: float = 0.42) -> None:
     """画多输入通道的互相关：每行一个通道（输入通道、对应的卷积核、这个通道的结果），最后一行是各通道结果之和。
 
     X: (c_i, h, w)、K: (c_i, k_h, k_w) 的数组（NumPy 或 MXNet）；window: 标出的输出位置 (i, j)，
