@@ -40,12 +40,12 @@ def _default_windows(out_hw: tuple[int, int]) -> list[tuple[int, int]]:
 
 def draw_windows(ax, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
                  stride: IntPair = 1, windows: Sequence[tuple[int, int]] | None = None,
-                 values=None, title: str | None = None) -> None:
+                 values=None, title: str | None = None, pad_text: str = "0") -> None:
     """在坐标轴 ax 上画填充后的输入网格，并用彩色方框标出若干窗口。
 
     windows: 要标出的输出位置 (i, j) 的列表，位置 (i, j) 的窗口左上角在填充后输入的
     (i·s_h, j·s_w)；默认标出前三个。values: 可选的 (高, 宽) 数组，在每个真实元素上写出它的值。
-    填充的格子画成灰色虚线框、写 0。
+    填充的格子画成灰色虚线框、写 pad_text（默认 "0"；最大汇聚的填充可写 "−∞"）。
     """
     from matplotlib.patches import Rectangle
 
@@ -70,7 +70,7 @@ def draw_windows(ax, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
                 ax.text(c + 0.5, r + 0.5, f"{vals[r - p[0], c - p[1]]:g}", ha="center",
                         va="center", fontsize=8, color="#1a1a1a")
             elif not real:
-                ax.text(c + 0.5, r + 0.5, "0", ha="center", va="center", fontsize=7, color="#8a8a8a")
+                ax.text(c + 0.5, r + 0.5, pad_text, ha="center", va="center", fontsize=7, color="#8a8a8a")
     for m, (i, j) in enumerate(windows):
         color = WINDOW_COLORS[m % len(WINDOW_COLORS)]
         # 相邻窗口会重叠：每个方框向内收一点，便于分辨
@@ -114,11 +114,11 @@ def draw_output_cells(ax, out_hw: tuple[int, int], windows: Sequence[tuple[int, 
 
 def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair = 1,
                  windows: Sequence[tuple[int, int]] | None = None, values=None,
-                 out_values=None, cell_size: float = 0.42) -> None:
+                 out_values=None, cell_size: float = 0.42, pad_text: str = "0") -> None:
     """并排画出“填充后的输入 + 标出的窗口”和“输出（对应元素同色）”，标题写出输出形状的算式。
 
     in_hw: 输入的 (高, 宽)；kernel_size、padding、stride 同 ``corr2d_fast`` / ``pool2d``。
-    values / out_values: 可选，写在输入 / 输出格子里的数值。见第 01、06、08 课。
+    values / out_values: 可选，写在输入 / 输出格子里的数值；pad_text: 填充格子里写的字。见第 01、06、08 课。
     """
     import matplotlib.pyplot as plt
 
@@ -132,7 +132,7 @@ def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, str
     fig, axes = plt.subplots(1, 2, figsize=(cell_size * (W + out_w + 2), cell_size * max(H, out[0]) + 1.6),
                              gridspec_kw={"width_ratios": [W, out_w]})
     pad_note = f"（填充 {p[0]}×{p[1]}）" if any(p) else ""
-    draw_windows(axes[0], n, k, p, s, windows, values,
+    draw_windows(axes[0], n, k, p, s, windows, values, pad_text=pad_text,
                  title=f"输入 {n[0]}×{n[1]}{pad_note}\n窗口 {k[0]}×{k[1]}，步幅 {s[0]}×{s[1]}")
     formula = (f"输出 {out[0]}×{out[1]}\n高：⌊({n[0]}+2·{p[0]}−{k[0]})/{s[0]}⌋+1 = {out[0]}"
                f"\n宽：⌊({n[1]}+2·{p[1]}−{k[1]})/{s[1]}⌋+1 = {out[1]}")
@@ -141,5 +141,45 @@ def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, str
     axes[0].set_ylim(rows + 0.1, -0.1)
     axes[1].set_xlim(-0.1, out_w + 0.1)
     axes[1].set_ylim(rows + 0.1, -0.1)
+    fig.tight_layout()
+    plt.show()
+
+
+def show_multi_in(X: object, K: object, window: tuple[int, int] = (0, 0), cell_size: float = 0.42) -> None:
+    """画多输入通道的互相关：每行一个通道（输入通道、对应的卷积核、这个通道的结果），最后一行是各通道结果之和。
+
+    X: (c_i, h, w)、K: (c_i, k_h, k_w) 的数组（NumPy 或 MXNet）；window: 标出的输出位置 (i, j)，
+    它在每个通道上的窗口和各个结果中的对应元素画成同一种颜色。步幅 1、不填充。见第 07 课。
+    """
+    import matplotlib.pyplot as plt
+    import numpy as onp
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from .plotting import use_cjk_font
+
+    X = onp.asarray(X.asnumpy() if hasattr(X, "asnumpy") else X, dtype=float)
+    K = onp.asarray(K.asnumpy() if hasattr(K, "asnumpy") else K, dtype=float)
+    if X.ndim != 3 or K.ndim != 3 or X.shape[0] != K.shape[0]:
+        raise ValueError(f"X 应为 (c_i, h, w)、K 应为 (c_i, k_h, k_w)，两者的通道数 c_i 相同；"
+                         f"实际形状是 {X.shape} 和 {K.shape}。")
+    c, k = X.shape[0], K.shape[1:]
+    out = window_geometry(X.shape[1:], k)[-1]
+    parts = [(sliding_window_view(X[ch], k) * K[ch]).sum(axis=(-2, -1)) + 0.0 for ch in range(c)]  # + 0.0：不显示 -0
+    use_cjk_font()
+    rows = max(X.shape[1], out[0])
+    fig, axes = plt.subplots(c + 1, 3, squeeze=False,
+                             figsize=(cell_size * (X.shape[2] + k[1] + out[1] + 6), (cell_size * rows + 0.6) * (c + 1)),
+                             gridspec_kw={"width_ratios": [X.shape[2], max(k[1], 3), out[1]]})
+    for ch in range(c):
+        draw_windows(axes[ch, 0], X.shape[1:], k, windows=[window], values=X[ch], title=f"输入通道 {ch}")
+        draw_windows(axes[ch, 1], k, k, windows=[(0, 0)], values=K[ch], title=f"卷积核通道 {ch}")
+        draw_output_cells(axes[ch, 2], out, [window], values=parts[ch], title=f"通道 {ch} 的结果")
+    axes[c, 0].axis("off")
+    axes[c, 1].axis("off")
+    axes[c, 1].text(0.5, 0.5, "各通道的结果\n按元素相加 →", ha="center", va="center", fontsize=10,
+                    transform=axes[c, 1].transAxes)
+    draw_output_cells(axes[c, 2], out, [window], values=sum(parts), title="输出")
+    for ax in axes.ravel():
+        ax.set_ylim(rows + 0.1, -0.1)
     fig.tight_layout()
     plt.show()
