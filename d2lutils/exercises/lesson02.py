@@ -73,7 +73,7 @@ def _ref1():
 def _wrong1_inplace():
     from mxnet import nd
 
-    def corr2d_stack(X, K):  # 种子课程的写法，注释里提到 stack 也没用
+    def corr2d_stack(X, K):  # 第 01 课那样逐元素赋值
         h, w = K.shape
         Y = nd.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
         for i in range(Y.shape[0]):
@@ -119,7 +119,7 @@ LESSON = Lesson("02", [
             代价是算子调用次数与输出元素个数成正比，比平移相加慢得多（见第 05 课）。
         """,
         reference=_ref1,
-        wrong=[Case("原地赋值（种子课程的写法）", _wrong1_inplace, "原地赋值"),
+        wrong=[Case("逐元素原地赋值（第 01 课的写法）", _wrong1_inplace, "原地赋值"),
                Case("写对了函数却预测不能求梯度", lambda: (_ref1()[0], False), "能求梯度")],
         question="不用原地赋值也能“逐元素”地算互相关：把每个输出元素算出来放进 Python 列表，最后用 `nd.stack` "
                  "拼起来。写出这样的 `corr2d_stack(X, K)`；先预测它能不能在 `autograd.record()` 里求梯度、"

@@ -98,7 +98,7 @@ LESSON = Lesson("03", [
         """,
         reference=lambda: (False,),
         wrong=[Case("以为不变", lambda: (True,), "固定的序列")],
-        question="在初始化之前先抽一个随机数（例如 `nd.random.uniform(shape=(1,))`），再重复种子课程的实验，"
+        question="在初始化之前先抽一个随机数（例如 `nd.random.uniform(shape=(1,))`），再重复本节开头的实验（`nn.Conv2D`，学习率 `3e-2`），"
                  "第一步的损失还是 12.080 吗（`same_loss_3 = True` 或 `False`）？",
         template="same_loss_3 = ...   # True 或 False\n"),
     Exercise(

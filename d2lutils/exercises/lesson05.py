@@ -99,7 +99,7 @@ def judge4(corr2d_shift_stride):
         call(f, _nd(onp.ones((20, 20))), _nd(onp.ones((2, 2))), 2, what="corr2d_shift_stride")
     if counter.count > 30:
         raise Wrong(f"结果对了，但在 20 × 20 的输入上数组的下标读写做了 {counter.count} 次：你在逐个输出元素循环。"
-                    "平移相加只对卷积核的元素循环（2 × 2 的卷积核只循环 4 次），每次取一整块带步长的切片。")
+                    "平移相加只对卷积核的元素循环（2 × 2 的卷积核只循环 4 次），每次用 nd.slice 的 step 参数取一整块隔行隔列的切片。")
 
 
 def _ref4():
@@ -203,7 +203,7 @@ LESSON = Lesson("05", [
         wrong=[Case("逐个输出元素循环（值对但没有向量化）", _wrong4_elementwise, "逐个输出元素循环"),
                Case("忽略了 stride", _wrong4_nostride, "形状应为")],
         question="给本节的 `corr2d_shift` 加上步幅参数：写出 `corr2d_shift_stride(X, K, stride)`"
-                 "（提示：`X[a:a + ..., b:b + ...]` 换成带步长的 `nd.slice`）。只对卷积核的元素循环；"
+                 "（提示：`X[a:a + ..., b:b + ...]` 换成带 `step` 参数的 `nd.slice`）。只对卷积核的元素循环；"
                  "检查会与 `d2lutils.corr2d_shift(X, K, stride=s)` 比较，并数一数数组下标读写的次数。",
         template="def corr2d_shift_stride(X, K, stride):\n    # 在这里写你的代码\n    return ...\n"),
 ])
