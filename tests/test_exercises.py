@@ -1,7 +1,7 @@
 """练习的测试表：每道练习的参考答案通过检查，每个典型错误答案得到针对那个错误的中文反馈。
 
 用例来自 d2lutils/exercises/lessonNN.py（每道练习的 reference 和 wrong），测试 id 写明
-课、练习和试过的答案；docs/exercises.md 列出每个答案得到的反馈（由 tools/exercise_table.py 生成）。
+课、练习和第几个错误答案（ASCII，例如 L01-q3-wrong2）；docs/exercises.md 按同样的 id 列出每个答案得到的反馈（由 tools/exercise_table.py 生成）。
 """
 
 import importlib
@@ -23,9 +23,9 @@ LESSONS = exercise_table.lessons()
 def _cases():
     for lesson in LESSONS:
         for ex in lesson.exercises:
-            yield pytest.param(ex, None, id=f"L{lesson.lesson}-q{ex.number}-参考答案")
-            for case in ex.wrong:
-                yield pytest.param(ex, case, id=f"L{lesson.lesson}-q{ex.number}-错：{case.label}")
+            yield pytest.param(ex, None, id=exercise_table.case_id(lesson.lesson, ex, None))
+            for i, case in enumerate(ex.wrong, 1):
+                yield pytest.param(ex, case, id=exercise_table.case_id(lesson.lesson, ex, i))
 
 
 @pytest.fixture(scope="module")

@@ -20,17 +20,23 @@ def lessons():
     return [importlib.import_module(f"d2lutils.exercises.lesson{n}").LESSON for n in LESSONS]
 
 
+def case_id(lesson: str, ex, index) -> str:
+    """测试 id：L01-q3-ref 是参考答案，L01-q3-wrong2 是第 2 个典型错误答案。"""
+    return f"L{lesson}-q{ex.number}-" + ("ref" if index is None else f"wrong{index}")
+
+
 def run_cases():
-    """对每道练习运行参考答案和每个典型错误答案，返回 (课, 练习, 标签, 期望片段, 状态, 反馈) 的列表。"""
+    """对每道练习运行参考答案和每个典型错误答案，返回 (课, 练习, 标签, 期望片段, 状态, 反馈, 测试 id) 的列表。"""
     rows = []
     for lesson in lessons():
         for ex in lesson.exercises:
             ctx = ex.test_context() if ex.test_context else {}
             status, message = ex.evaluate(ex.reference(), ctx)
-            rows.append((lesson.lesson, ex, "参考答案", "正确", status, message))
-            for case in ex.wrong:
+            rows.append((lesson.lesson, ex, "参考答案", "正确", status, message, case_id(lesson.lesson, ex, None)))
+            for i, case in enumerate(ex.wrong, 1):
                 status, message = ex.evaluate(case.make(), ctx)
-                rows.append((lesson.lesson, ex, case.label, case.expect, status, message))
+                rows.append((lesson.lesson, ex, case.label, case.expect, status, message,
+                             case_id(lesson.lesson, ex, i)))
     return rows
 
 
@@ -49,13 +55,15 @@ def render(rows) -> str:
     for lesson, numbers in counts.items():
         out.append(f"| {lesson} | {len(numbers)} |")
     out.append(f"| 合计 | {sum(len(v) for v in counts.values())} |")
+    out += ["", f"共 {len(rows)} 个用例：每道练习的参考答案（应通过），以及每个典型错误答案（应不通过，且反馈含期望片段）。"]
     current = None
-    for lesson, ex, label, expect, status, message in rows:
+    for lesson, ex, label, expect, status, message, test_id in rows:
         if lesson != current:
             current = lesson
-            out += ["", f"## 第 {lesson} 课", "", "| 练习 | 试过的答案 | 结果 | 反馈（第一行） |", "|---|---|---|---|"]
+            out += ["", f"## 第 {lesson} 课", "",
+                    "| 测试 id | 练习 | 试过的答案 | 结果 | 反馈（第一行） |", "|---|---|---|---|---|"]
         first = message.splitlines()[0].replace("|", "\\|")
-        out.append(f"| {ex.number}. {ex.title} | {label} | {status} | {first} |")
+        out.append(f"| `{test_id}` | {ex.number}. {ex.title} | {label} | {status} | {first} |")
     return "\n".join(out) + "\n"
 
 
