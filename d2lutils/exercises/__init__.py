@@ -171,11 +171,31 @@ def to_numpy(value: Any, what: str) -> onp.ndarray:
     raise Wrong(f"{what}应该是数组（nd.array(...) 或嵌套列表），你给的是 {type(value).__name__}：{value!r}")
 
 
+def _dtype_of(value: Any) -> Optional[onp.dtype]:
+    """答案本身的数据类型（MXNet 或 NumPy 数组）；列表等返回 None。"""
+    dtype = getattr(value, "dtype", None)
+    try:
+        return onp.dtype(dtype) if dtype is not None else None
+    except TypeError:
+        return None
+
+
+def expect_float(value: Any, what: str) -> None:
+    """答案要含小数时，整数类型的数组会把小数截掉：给出数据类型的反馈。"""
+    dtype = _dtype_of(value)
+    if dtype is not None and dtype.kind in "iu":
+        raise Wrong(f"{what}的数据类型是 {dtype}（整数）：小数部分被截掉了。"
+                    "用浮点数组，例如 nd.array(...) 默认的 float32。")
+
+
 def expect_array(value: Any, expected: onp.ndarray, what: str, atol: float = 1e-5,
                  known: Sequence[tuple[onp.ndarray, str]] = ()) -> None:
     """比较数组：形状、转置、符号、翻转和已知的典型错误（known）各给一条针对性的反馈。"""
     got = to_numpy(value, what)
     expected = onp.asarray(expected, dtype=onp.float64)
+    if onp.any(expected != onp.round(expected)) and not (
+            got.shape == expected.shape and onp.allclose(got, expected, atol=atol)):
+        expect_float(value, what)
     for wrong_arr, message in known:
         wrong_arr = onp.asarray(wrong_arr, dtype=onp.float64)
         if got.shape == wrong_arr.shape and onp.allclose(got, wrong_arr, atol=atol):
@@ -323,5 +343,5 @@ def module_api(lesson: Lesson, module_globals: dict) -> None:
 
 
 __all__ = ["Case", "Exercise", "Lesson", "Wrong", "expect_array", "expect_choice",
-           "expect_function", "expect_number", "call", "expect_shape", "fixed_rng", "loop_count",
+           "expect_float", "expect_function", "expect_number", "call", "expect_shape", "fixed_rng", "loop_count",
            "count_indexing", "module_api", "to_numpy"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_function, expect_number,
-               expect_shape, fixed_rng, module_api, to_numpy)
+from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_float, expect_function,
+               expect_number, expect_shape, fixed_rng, module_api, to_numpy)
 
 
 def _corr(X, K):
@@ -25,6 +25,11 @@ def _edge_image():
 def _nd(a):
     from mxnet import nd
     return nd.array(a)
+
+
+def _int_half():
+    from mxnet import nd
+    return nd.array([[-1, 0, 1]], dtype="int32") / 2   # 整数除法：[[0, 0, 0]]
 
 
 # ---- 练习 1
@@ -134,6 +139,7 @@ SQUARE = (onp.arange(8.0) ** 2)[None, :]  # f(j) = j^2
 
 def judge6(K_d1, K_d2):
     K1 = to_numpy(K_d1, "一阶导数的卷积核 K_d1")
+    expect_float(K_d1, "K_d1")
     if K1.shape != (1, 3):
         raise Wrong(f"K_d1 应为 1 × 3（1 行 3 列），你的形状是 {K1.shape}。")
     d1 = 2 * onp.arange(1.0, 7.0)[None, :]  # f'(j) = 2j，在窗口中心 j = 1..6
@@ -240,7 +246,8 @@ LESSON = Lesson("01", [
                Case("一阶导数符号反了", lambda: (_nd([[0.5, 0, -0.5]]), _nd([[1, -2, 1]])), "符号反了"),
                Case("二阶导数符号反了", lambda: (_nd([[-0.5, 0, 0.5]]), _nd([[-1, 2, -1]])), "符号反了"),
                Case("二阶导数对直线不为 0", lambda: (_nd([[-0.5, 0, 0.5]]), _nd([[1, -1, 1]])),
-                    "线性函数")],
+                    "线性函数"),
+               Case("整数数组（int32）除以 2", lambda: (_int_half(), _nd([[1, -2, 1]])), "数据类型是 int32")],
         question="$[1, -1]$ 近似求水平方向的差分。写出两个 $1 \\times 3$ 的卷积核：`K_d1` 在窗口中心处近似一阶导数 "
                  "$f'(j)$（对 $f(j)=j^2$ 恰好得到 $2j$），`K_d2` 近似二阶导数 $f''(j)$"
                  "（对直线输出 0，对 $f(j)=j^2$ 处处输出 2）。",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_function,
+from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_float, expect_function,
                expect_number, expect_shape, fixed_rng, loop_count, module_api, to_numpy)
 
 
@@ -28,12 +28,18 @@ def _softmax_pool(X, k, s, beta):
     return (w * W).sum(axis=-1)
 
 
+def _int_quarter():
+    from mxnet import nd
+    return nd.ones((2, 2), dtype="int32") / 4   # 整数除法：全为 0
+
+
 X_TEST = fixed_rng(8).standard_normal((6, 6))
 
 
 def judge1(K_avg, stride_avg):
     import d2lutils
     K = to_numpy(K_avg, "卷积核 K_avg")
+    expect_float(K_avg, "卷积核 K_avg")
     if not isinstance(stride_avg, int) or isinstance(stride_avg, bool):
         raise Wrong(f"步幅 stride_avg 应该是一个整数，你给的是 {stride_avg!r}。")
     if K.shape != (2, 2):
@@ -194,7 +200,8 @@ LESSON = Lesson("08", [
         """,
         reference=lambda: (_nd(onp.ones((2, 2)) / 4), 2),
         wrong=[Case("没有除以 4", lambda: (_nd(onp.ones((2, 2))), 2), "4 倍"),
-               Case("步幅 1", lambda: (_nd(onp.ones((2, 2)) / 4), 1), "步幅要等于窗口大小")],
+               Case("步幅 1", lambda: (_nd(onp.ones((2, 2)) / 4), 1), "步幅要等于窗口大小"),
+               Case("整数数组（int32）除以 4", lambda: (_int_quarter(), 2), "数据类型是 int32")],
         question="平均汇聚可以写成一次互相关运算：写出卷积核 `K_avg` 和步幅 `stride_avg`，使 "
                  "`d2lutils.corr2d_fast(X, K_avg, stride=stride_avg)` 等于 $2 \\times 2$、步幅 2 的平均汇聚。",
         template="K_avg = ...\nstride_avg = ...\n"),
