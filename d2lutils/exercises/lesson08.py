@@ -293,7 +293,7 @@ LESSON = Lesson("08", [
         wrong=[Case("返回了权重之和", _wrong7_weights, "忘了用权重乘以"),
                Case("忘了乘以 β", _wrong7_nobeta, "忘了乘以 β"),
                Case("以为趋于平均汇聚", lambda: (_ref7()[0], "平均汇聚"), "趋于最大汇聚")],
-        question="**softmax 汇聚**：每个窗口里的元素 $x_i$ 按权重 $w_i = \\exp(\\beta x_i) / \\sum_j \\exp(\\beta x_j)$ "
+        question="softmax 汇聚把每个窗口里的元素 $x_i$ 按权重 $w_i = \\exp(\\beta x_i) / \\sum_j \\exp(\\beta x_j)$ "
                  "加权平均。写出 `softmax_pool(X, k, stride, beta)`（二维 `X`、无填充），并预测 $\\beta \\to +\\infty$ "
                  "时它趋于哪种汇聚（`limit_large_beta` 取 `'最大汇聚'`、`'平均汇聚'`、`'最小汇聚'` 之一）。",
         template="limit_large_beta = ...   # '最大汇聚'、'平均汇聚' 或 '最小汇聚'\n\n"
