@@ -122,7 +122,7 @@ LESSON = Lesson("07", [
         reference=lambda: (_nd(onp.ones((1, 2, 1, 1))),),
         wrong=[Case("输入输出通道对调", lambda: (_nd(onp.ones((2, 1, 1, 1))),), "(1, 2, 1, 1)"),
                Case("求了平均", lambda: (_nd(onp.full((1, 2, 1, 1), 0.5)),), "平均")],
-        question="用 $1 \\times 1$ 卷积把本节开头的 2 通道输入（$3 \\times 3$）变成一个通道，且输出等于两个通道之和。"
+        question="用 $1 \\times 1$ 卷积把本节开头的 2 通道输入（$4 \\times 4$）变成一个通道，且输出等于两个通道之和。"
                  "卷积核 `K_sum` 应该是什么？（注意本节后面把 `X` 换成了别的数组。）",
         template="K_sum = ...   # 形状 (输出通道数, 输入通道数, 1, 1) 的 nd.array\n"),
     Exercise(
