@@ -83,6 +83,8 @@ case "$cmd" in
     extra=()
     [ "$(id -u)" = 0 ] && extra+=(--allow-root)   # Jupyter 拒绝以 root 运行，除非明确允许
     "$VENV/bin/python" tools/workspace.py sync     # 学习者的副本 my-notebooks/：第一次使用时建立
+    # 保存笔记本前去掉随 Python 版本变化的元数据（tools/notebook_metadata.py）
+    export JUPYTER_CONFIG_PATH="$ROOT/tools/jupyter${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
     exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$ROOT/my-notebooks" "${extra[@]}" "$@"
     ;;
   reset)
