@@ -85,7 +85,8 @@ case "$cmd" in
     "$VENV/bin/python" tools/workspace.py sync     # 学习者的副本 my-notebooks/：第一次使用时建立
     # 保存笔记本前去掉随 Python 版本变化的元数据（tools/notebook_metadata.py）
     export JUPYTER_CONFIG_PATH="$ROOT/tools/jupyter${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
-    exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$ROOT/my-notebooks" "${extra[@]}" "$@"
+    # 维护者直接打开 git 跟踪的课程：COURSE_LAB_DIR=notebooks ./course.sh lab
+    exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$(realpath "${COURSE_LAB_DIR:-my-notebooks}")" "${extra[@]}" "$@"
     ;;
   reset)
     ensure_env

@@ -3,7 +3,7 @@
 真正的 JupyterLab 前端跑在无头 Chromium 里（它连上内核后写入元数据并自动保存，
 这正是学习者遇到的问题），服务器由克隆里的 ./course.sh lab 启动。三种情形：
   learner     ./course.sh lab：打开 my-notebooks/ 里的每一课（学习者的副本）
-  maintainer  ./course.sh lab --ServerApp.root_dir=notebooks：直接打开 git 跟踪的课程
+  maintainer  COURSE_LAB_DIR=notebooks ./course.sh lab：直接打开 git 跟踪的课程
   control     不经 course.sh（没有保存钩子）直接打开 git 跟踪的课程：必须出现改动，
               否则这个检查根本发现不了问题
 自动保存间隔设为 5 秒（JupyterLab 默认 120 秒，机制相同）。
@@ -172,8 +172,11 @@ def main() -> int:
         status, unsaved = scenario("learner", clone, clone / "my-notebooks", ["./course.sh", "lab"], env, tmp)
         if status or unsaved:
             failures.append("learner：./course.sh lab 打开学习者的副本后 git status 不干净，或有笔记本没被保存")
-        status, unsaved = scenario("maintainer", clone, clone / "notebooks",
-                                   ["./course.sh", "lab", f"--ServerApp.root_dir={clone / 'notebooks'}"], env, tmp)
+        changed = [p.name for p in sorted((clone / "notebooks").glob("*.ipynb"))
+                   if p.read_bytes() != (clone / "my-notebooks" / p.name).read_bytes()]
+        print(f"[check] 自动保存后与原始课程字节不同的副本：{changed or '无'}")
+        status, unsaved = scenario("maintainer", clone, clone / "notebooks", ["./course.sh", "lab"],
+                                   dict(env, COURSE_LAB_DIR="notebooks"), tmp)
         if status or unsaved:
             failures.append("maintainer：直接打开 git 跟踪的课程后 git status 不干净，或有笔记本没被保存")
         status, _ = scenario("control", clone, clone / "notebooks",
