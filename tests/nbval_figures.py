@@ -165,7 +165,12 @@ def _has_cjk_font() -> bool:
 
 def pytest_configure(config) -> None:
     """包装 nbval 的 IPyNbCell.compare_outputs：nbval 的比较通过后再比较图。"""
+    import shutil
+
     from nbval.plugin import IPyNbCell
+
+    if not hasattr(config, "workerinput"):  # 主进程（不是 xdist 的工作进程）：清掉上一次运行留下的图
+        shutil.rmtree(Path(str(config.rootpath)) / DIFF_DIR, ignore_errors=True)
 
     original = IPyNbCell.compare_outputs
     if getattr(original, "compares_figures", False):

@@ -40,11 +40,12 @@ def test_every_stored_figure_is_compared():
             skipped += [t for t in cell["metadata"].get("tags", []) if t.startswith("nbval-")]
             if (path.name, cell["id"]) in F.VARYING_FIGURES:
                 varying.add((path.name, cell["id"]))
-                assert not skipped, f"{path.name} {cell['id']} 已被 nbval 跳过，从 VARYING_FIGURES 中删掉它"
             else:
-                assert not skipped, f"{path.name} {cell['id']} 的图不会被比较（{skipped}）"
+                assert not skipped, (
+                    f"{path.name} 的单元格 {cell['id']} 里的图不会被比较（{skipped}）：把图放进比较输出的单元格；"
+                    "确实每次运行都不同的图，写进 tests/nbval_figures.py 的 VARYING_FIGURES 并注明原因")
                 found += 1
-    assert varying == set(F.VARYING_FIGURES), "VARYING_FIGURES 中有不存在的单元格或没有图的单元格"
+    assert varying == set(F.VARYING_FIGURES), "VARYING_FIGURES 中有不存在的单元格或没有图的单元格，删掉它们"
     assert found >= 10
 
 
