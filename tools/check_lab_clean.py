@@ -2,7 +2,7 @@
 
 真正的 JupyterLab 前端跑在无头 Chromium 里（它连上内核后写入元数据并自动保存，
 这正是学习者遇到的问题），服务器由克隆里的 ./course.sh lab 启动。三种情形：
-  learner     ./course.sh lab：打开 my-notebooks/ 里的每一课（学习者的副本）
+  learner     ./course.sh lab：打开 my-notebooks/ 里的每一课（学习者的副本），在前端的内核里运行它们
   maintainer  COURSE_LAB_DIR=notebooks ./course.sh lab：直接打开 git 跟踪的课程
   control     不经 course.sh（没有保存钩子）直接打开 git 跟踪的课程：必须出现改动，
               否则这个检查根本发现不了问题
@@ -123,12 +123,35 @@ class Lab:
         self.log.close()
 
 
+def run_every_lesson(lab: Lab, folder: Path) -> list[str]:
+    """在前端打开的内核里从上到下运行每一课的代码单元格（证明课程在副本所在的目录里也能运行）；
+    返回出错的单元格（标了 raises-exception 的除外）。"""
+    import asyncio
+
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_jupyter_server import run_cells  # 通过内核的 WebSocket 执行代码
+
+    problems = []
+    for session in lab.api("GET", "/api/sessions"):
+        cells = [c for c in nbformat.read(folder / session["path"], as_version=4).cells if c.cell_type == "code"]
+        results = asyncio.run(run_cells(lab, session["kernel"]["id"], [c.source for c in cells], timeout=300))
+        for n, (cell, (status, _)) in enumerate(zip(cells, results)):
+            expected = "error" if "raises-exception" in cell.metadata.get("tags", []) else "ok"
+            if status != expected:
+                problems.append(f"{session['path']} 的 Cell {n}：{status}")
+    return problems
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-def scenario(name: str, clone: Path, folder: Path, cmd: list[str], env: dict, tmp: Path) -> tuple[str, list[str]]:
-    """启动、打开全部笔记本、等自动保存；返回 git status --porcelain 和没被保存过的笔记本。"""
+def scenario(name: str, clone: Path, folder: Path, cmd: list[str], env: dict, tmp: Path,
+             run_cells: bool = False) -> tuple[str, list[str]]:
+    """启动、打开全部笔记本（run_cells 时再运行每一课）、等自动保存；
+    返回 git status --porcelain 和没被保存过的（或运行出错的）笔记本。"""
     start = time.monotonic()
     before = {p.name: p.stat().st_mtime for p in folder.glob("*.ipynb")}
     (tmp / name).mkdir()
@@ -137,6 +160,7 @@ def scenario(name: str, clone: Path, folder: Path, cmd: list[str], env: dict, tm
         lab.wait_ready()
         names = lab.open_all()
         lab.wait_kernels(len(names))
+        errors = run_every_lesson(lab, folder) if run_cells else []
         deadline = time.monotonic() + 20 * AUTOSAVE_SECONDS
         unsaved = names
         while unsaved and time.monotonic() < deadline:  # 等每个笔记本都被自动保存过
@@ -148,7 +172,9 @@ def scenario(name: str, clone: Path, folder: Path, cmd: list[str], env: dict, tm
     status = git(clone, "status", "--porcelain")
     print(f"[check] {name}: 打开 {len(names)} 课，用时 {time.monotonic() - start:.0f} 秒；"
           f"没被自动保存的：{unsaved or '无'}；git status：{status.strip() or '干净'}")
-    return status, unsaved
+    if run_cells:
+        print(f"[check] {name}: 在副本里运行每一课的全部代码单元格，出错的：{errors or '无'}")
+    return status, unsaved + errors
 
 
 def main() -> int:
@@ -169,9 +195,11 @@ def main() -> int:
         env.pop("JUPYTER_CONFIG_PATH", None)
 
         failures = []
-        status, unsaved = scenario("learner", clone, clone / "my-notebooks", ["./course.sh", "lab"], env, tmp)
+        status, unsaved = scenario("learner", clone, clone / "my-notebooks", ["./course.sh", "lab"], env, tmp,
+                                   run_cells=True)
         if status or unsaved:
-            failures.append("learner：./course.sh lab 打开学习者的副本后 git status 不干净，或有笔记本没被保存")
+            failures.append("learner：./course.sh lab 打开并运行学习者的副本后 git status 不干净，"
+                            "或有笔记本没被保存、运行出错")
         changed = [p.name for p in sorted((clone / "notebooks").glob("*.ipynb"))
                    if p.read_bytes() != (clone / "my-notebooks" / p.name).read_bytes()]
         print(f"[check] 自动保存后与原始课程字节不同的副本：{changed or '无'}")
