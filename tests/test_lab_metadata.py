@@ -1,6 +1,6 @@
 """打开课程不产生只有元数据的改动：存储的元数据就是 JupyterLab 写入的内容（少了随 Python
 版本变化的 language_info.version），./course.sh lab 载入的保存钩子去掉这个版本号。
-真正的 JupyterLab 前端的验收检查在 tools/check_lab_clean.py（.ci/run 运行它，约 1.5 分钟）。"""
+真正的 JupyterLab 前端的验收检查在 tools/check_lab_clean.py（.ci/run 运行它，几分钟）。"""
 
 import json
 import runpy
