@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 课程的入口。第一次运行时创建虚拟环境并安装固定版本的依赖，之后直接使用。
-#   ./course.sh lab      打开课程：JupyterLab，根目录为 notebooks/
+#   ./course.sh lab      打开课程：JupyterLab，根目录为你自己的副本 my-notebooks/（git 不跟踪）
+#   ./course.sh reset 03 把第 03 课的副本恢复为课程的原始版本（原副本先备份）
 #   ./course.sh test     运行全部测试：单元测试 + 每个笔记本的 nbval 回归测试
 #   ./course.sh regen    在全新内核中重新运行笔记本并保存输出（维护者用）
 #   ./course.sh bench    运行速度基准（benchmarks/）
@@ -83,7 +84,15 @@ case "$cmd" in
     ensure_env
     extra=()
     [ "$(id -u)" = 0 ] && extra+=(--allow-root)   # Jupyter 拒绝以 root 运行，除非明确允许
-    exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$ROOT/notebooks" "${extra[@]}" "$@"
+    "$VENV/bin/python" tools/workspace.py sync     # 学习者的副本 my-notebooks/：第一次使用时建立
+    # 保存笔记本前去掉随 Python 版本变化的元数据（tools/notebook_metadata.py）
+    export JUPYTER_CONFIG_PATH="$ROOT/tools/jupyter${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
+    # 维护者直接打开 git 跟踪的课程：COURSE_LAB_DIR=notebooks ./course.sh lab
+    exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$(realpath "${COURSE_LAB_DIR:-my-notebooks}")" "${extra[@]}" "$@"
+    ;;
+  reset)
+    ensure_env
+    exec "$VENV/bin/python" tools/workspace.py reset "$@"
     ;;
   test)
     ensure_env
@@ -119,7 +128,8 @@ case "$cmd" in
     exec "$VENV/bin/python" benchmarks/bench_corr2d.py "$@"
     ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    # 打印文件开头的注释（用法说明），直到第一行不是注释为止
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     [ -z "$cmd" ] || { say "未知命令：$cmd"; exit 2; }
     ;;
 esac
