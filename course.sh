@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # 课程的入口。第一次运行时创建虚拟环境并安装固定版本的依赖，之后直接使用。
-#   ./course.sh lab      打开课程：JupyterLab，根目录为 notebooks/
+#   ./course.sh lab      打开课程：JupyterLab，根目录为你自己的副本 my-notebooks/（git 不跟踪）
+#   ./course.sh reset 03 把第 03 课的副本恢复为课程的原始版本（原副本先备份）
 #   ./course.sh test     运行全部测试：单元测试 + 每个笔记本的 nbval 回归测试
 #   ./course.sh regen    在全新内核中重新运行笔记本并保存输出（维护者用）
 #   ./course.sh bench    运行速度基准（benchmarks/）
 #   ./course.sh html     生成阅读版静态网页到 _site/（用存储的输出，不重新运行）
 #   ./course.sh env      只创建（或检查）虚拟环境，打印它的路径
+#   ./course.sh dist     把 d2lutils 打包成 wheel 和 sdist（dist/），并用 twine check 检查
+#   ./course.sh links --hub URL   为 JupyterHub 上的课堂生成每课的 nbgitpuller 链接
 # 选择 Python：COURSE_PYTHON=3.12 ./course.sh test（默认用找到的 3.11，其次 3.12）。
 # 其余参数原样传给 jupyter lab / pytest / 脚本，例如 ./course.sh test -k corr2d。
 set -euo pipefail
@@ -81,7 +84,15 @@ case "$cmd" in
     ensure_env
     extra=()
     [ "$(id -u)" = 0 ] && extra+=(--allow-root)   # Jupyter 拒绝以 root 运行，除非明确允许
-    exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$ROOT/notebooks" "${extra[@]}" "$@"
+    "$VENV/bin/python" tools/workspace.py sync     # 学习者的副本 my-notebooks/：第一次使用时建立
+    # 保存笔记本前去掉随 Python 版本变化的元数据（tools/notebook_metadata.py）
+    export JUPYTER_CONFIG_PATH="$ROOT/tools/jupyter${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
+    # 维护者直接打开 git 跟踪的课程：COURSE_LAB_DIR=notebooks ./course.sh lab
+    exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$(realpath "${COURSE_LAB_DIR:-my-notebooks}")" "${extra[@]}" "$@"
+    ;;
+  reset)
+    ensure_env
+    exec "$VENV/bin/python" tools/workspace.py reset "$@"
     ;;
   test)
     ensure_env
@@ -101,12 +112,24 @@ case "$cmd" in
     ensure_env
     echo "$VENV"
     ;;
+  dist)
+    ensure_env
+    rm -rf "$ROOT/dist"
+    # --no-isolation：用课程环境里固定版本的 setuptools 构建，不联网
+    "$VENV/bin/python" -m build --no-isolation --outdir "$ROOT/dist" "$ROOT" >/dev/null
+    "$VENV/bin/python" -m twine check --strict "$ROOT"/dist/*
+    ls "$ROOT"/dist/*
+    ;;
+  links)
+    exec python3 tools/class_links.py "$@"
+    ;;
   bench)
     ensure_env
     exec "$VENV/bin/python" benchmarks/bench_corr2d.py "$@"
     ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    # 打印文件开头的注释（用法说明），直到第一行不是注释为止
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     [ -z "$cmd" ] || { say "未知命令：$cmd"; exit 2; }
     ;;
 esac

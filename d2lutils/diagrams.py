@@ -48,12 +48,12 @@ def _squares(corners):
 
 def draw_windows(ax, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
                  stride: IntPair = 1, windows: Sequence[tuple[int, int]] | None = None,
-                 values=None, title: str | None = None, pad_label: str = "0") -> None:
+                 values=None, title: str | None = None, pad_text: str = "0") -> None:
     """在坐标轴 ax 上画填充后的输入网格，并用彩色方框标出若干窗口。
 
     windows: 要标出的输出位置 (i, j) 的列表，位置 (i, j) 的窗口左上角在填充后输入的
     (i·s_h, j·s_w)；默认标出前三个。values: 可选的 (高, 宽) 数组，在每个真实元素上写出它的值。
-    填充的格子画成灰色虚线框、写 pad_label（默认 0；最大汇聚时填充相当于 −∞）。
+    填充的格子画成灰色虚线框、写 pad_text（默认 "0"；最大汇聚的填充可写 "−∞"）。
     """
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Rectangle
@@ -78,8 +78,7 @@ def draw_windows(ax, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
                 ax.text(c + 0.5, r + 0.5, f"{vals[r - p[0], c - p[1]]:g}", ha="center",
                         va="center", fontsize=8, color="#1a1a1a")
             elif not real:
-                ax.text(c + 0.5, r + 0.5, pad_label, ha="center", va="center", fontsize=7,
-                        color="#8a8a8a")
+                ax.text(c + 0.5, r + 0.5, pad_text, ha="center", va="center", fontsize=7, color="#8a8a8a")
     # 每类格子合成一个集合一次画出（逐格 add_patch 慢几倍，交互探索器要重画得快）
     for real, corners in cells.items():
         if corners:
@@ -122,8 +121,8 @@ def draw_output_cells(ax, out_hw: tuple[int, int], windows: Sequence[tuple[int, 
             if vals is not None:
                 ax.text(c + 0.5, r + 0.5, f"{vals[r, c]:g}", ha="center", va="center",
                         fontsize=8, color="#1a1a1a")
-    if plain:
-        ax.add_collection(PolyCollection(_squares(plain), fc="#ffffff", ec="#4a6f8a", lw=0.8),
+    if plain:  # 其余格子合成一个集合，画在标出的格子下面
+        ax.add_collection(PolyCollection(_squares(plain), fc="#ffffff", ec="#4a6f8a", lw=0.8, zorder=0.5),
                           autolim=False)
     ax.set_xlim(-0.1, out_hw[1] + 0.1)
     ax.set_ylim(out_hw[0] + 0.1, -0.1)
@@ -135,26 +134,26 @@ def draw_output_cells(ax, out_hw: tuple[int, int], windows: Sequence[tuple[int, 
 
 def show_windows(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair = 1,
                  windows: Sequence[tuple[int, int]] | None = None, values=None,
-                 out_values=None, cell_size: float = 0.42) -> None:
+                 out_values=None, cell_size: float = 0.42, pad_text: str = "0") -> None:
     """并排画出“填充后的输入 + 标出的窗口”和“输出（对应元素同色）”，标题写出输出形状的算式。
 
     in_hw: 输入的 (高, 宽)；kernel_size、padding、stride 同 ``corr2d_fast`` / ``pool2d``。
-    values / out_values: 可选，写在输入 / 输出格子里的数值。见第 01、06、08 课。
+    values / out_values: 可选，写在输入 / 输出格子里的数值；pad_text: 填充格子里写的字。见第 01、06、08 课。
     """
     import matplotlib.pyplot as plt
 
     window_geometry(in_hw, kernel_size, padding, stride)  # 先检查，出错时不留下空图
     fig = plt.figure()
     draw_windows_figure(fig, in_hw, kernel_size, padding, stride, windows, values, out_values,
-                        cell_size)
+                        cell_size, pad_text=pad_text)
     plt.show()
 
 
 def draw_windows_figure(fig, in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
                         stride: IntPair = 1, windows: Sequence[tuple[int, int]] | None = None,
                         values=None, out_values=None, cell_size: float = 0.42,
-                        pad_label: str = "0", out_title: str = "输出", tight: bool = True) -> None:
-    """在图 fig 上画 ``show_windows`` 的两幅图并设好图的大小（交互探索器也用它）。
+                        pad_text: str = "0", out_title: str = "输出", tight: bool = True) -> None:
+    """在图 fig 上画 ``show_windows`` 的两幅图并设好图的大小（交互探索器 ``d2lutils.explore`` 也用它）。
 
     tight=False 时按格子大小直接算出边距，不调用 ``tight_layout``（交互探索器用：快一倍）。
     """
@@ -168,9 +167,8 @@ def draw_windows_figure(fig, in_hw: IntPair, kernel_size: IntPair, padding: IntP
     fig.set_size_inches(cell_size * (W + out_w + 2), cell_size * max(H, out[0]) + 1.6)
     axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [W, out_w]})
     pad_note = f"（填充 {p[0]}×{p[1]}）" if any(p) else ""
-    draw_windows(axes[0], n, k, p, s, windows, values,
-                 title=f"输入 {n[0]}×{n[1]}{pad_note}\n窗口 {k[0]}×{k[1]}，步幅 {s[0]}×{s[1]}",
-                 pad_label=pad_label)
+    draw_windows(axes[0], n, k, p, s, windows, values, pad_text=pad_text,
+                 title=f"输入 {n[0]}×{n[1]}{pad_note}\n窗口 {k[0]}×{k[1]}，步幅 {s[0]}×{s[1]}")
     formula = (f"{out_title} {out[0]}×{out[1]}\n高：⌊({n[0]}+2·{p[0]}−{k[0]})/{s[0]}⌋+1 = {out[0]}"
                f"\n宽：⌊({n[1]}+2·{p[1]}−{k[1]})/{s[1]}⌋+1 = {out[1]}")
     draw_output_cells(axes[1], out, windows, out_values, title=formula)
@@ -185,3 +183,43 @@ def draw_windows_figure(fig, in_hw: IntPair, kernel_size: IntPair, padding: IntP
         fig.set_size_inches(w_in, h_in)
         fig.subplots_adjust(left=0.5 * cell_size / w_in, right=1 - 0.5 * cell_size / w_in,
                             bottom=0.15 / h_in, top=1 - 1.0 / h_in, wspace=2 / (W + out_w))
+
+
+def show_multi_in(X: object, K: object, window: tuple[int, int] = (0, 0), cell_size: float = 0.42) -> None:
+    """画多输入通道的互相关：每行一个通道（输入通道、对应的卷积核、这个通道的结果），最后一行是各通道结果之和。
+
+    X: (c_i, h, w)、K: (c_i, k_h, k_w) 的数组（NumPy 或 MXNet）；window: 标出的输出位置 (i, j)，
+    它在每个通道上的窗口和各个结果中的对应元素画成同一种颜色。步幅 1、不填充。见第 07 课。
+    """
+    import matplotlib.pyplot as plt
+    import numpy as onp
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from .plotting import use_cjk_font
+
+    X = onp.asarray(X.asnumpy() if hasattr(X, "asnumpy") else X, dtype=float)
+    K = onp.asarray(K.asnumpy() if hasattr(K, "asnumpy") else K, dtype=float)
+    if X.ndim != 3 or K.ndim != 3 or X.shape[0] != K.shape[0]:
+        raise ValueError(f"X 应为 (c_i, h, w)、K 应为 (c_i, k_h, k_w)，两者的通道数 c_i 相同；"
+                         f"实际形状是 {X.shape} 和 {K.shape}。")
+    c, k = X.shape[0], K.shape[1:]
+    out = window_geometry(X.shape[1:], k)[-1]
+    parts = [(sliding_window_view(X[ch], k) * K[ch]).sum(axis=(-2, -1)) + 0.0 for ch in range(c)]  # + 0.0：不显示 -0
+    use_cjk_font()
+    rows = max(X.shape[1], out[0])
+    fig, axes = plt.subplots(c + 1, 3, squeeze=False,
+                             figsize=(cell_size * (X.shape[2] + k[1] + out[1] + 6), (cell_size * rows + 0.6) * (c + 1)),
+                             gridspec_kw={"width_ratios": [X.shape[2], max(k[1], 3), out[1]]})
+    for ch in range(c):
+        draw_windows(axes[ch, 0], X.shape[1:], k, windows=[window], values=X[ch], title=f"输入通道 {ch}")
+        draw_windows(axes[ch, 1], k, k, windows=[(0, 0)], values=K[ch], title=f"卷积核通道 {ch}")
+        draw_output_cells(axes[ch, 2], out, [window], values=parts[ch], title=f"通道 {ch} 的结果")
+    axes[c, 0].axis("off")
+    axes[c, 1].axis("off")
+    axes[c, 1].text(0.5, 0.5, "各通道的结果\n按元素相加 →", ha="center", va="center", fontsize=10,
+                    transform=axes[c, 1].transAxes)
+    draw_output_cells(axes[c, 2], out, [window], values=sum(parts), title="输出")
+    for ax in axes.ravel():
+        ax.set_ylim(rows + 0.1, -0.1)
+    fig.tight_layout()
+    plt.show()

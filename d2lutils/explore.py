@@ -208,7 +208,7 @@ def pool_figure(res: dict[str, Any]):
     fig = Figure(dpi=DPI)
     draw_windows_figure(fig, res["X"].shape, res["pool_size"], res["padding"], res["stride"],
                         values=res["X"], out_values=_shown(res["Y"]),
-                        pad_label="−∞" if res["mode"] == "max" else "0",
+                        pad_text="−∞" if res["mode"] == "max" else "0",
                         out_title=POOL_MODES[res["mode"]], tight=False)
     return fig
 

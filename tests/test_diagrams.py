@@ -38,8 +38,32 @@ def test_draws_one_box_per_window_and_one_cell_per_padded_element(monkeypatch):
     left, right = shown[0].axes
     boxes = [r for r in left.patches if not r.get_fill()]
     assert len(boxes) == 2
-    def cells(ax):  # 格子画成集合（PatchCollection），标出的输出格子是单独的方块
+    def cells(ax):  # 格子画成集合（PolyCollection），标出的输出格子是单独的方块
         return sum(len(c.get_paths()) for c in ax.collections) + len(ax.patches)
     assert cells(left) - len(boxes) == 6 * 7                 # 填充后 6x7 个格子
     assert cells(right) == 2 * 3                             # 输出 (4+2-3)//2+1=2, (5+2-3)//2+1=3
     plt.close("all")
+
+
+def test_padding_cells_carry_the_given_text():
+    fig, ax = plt.subplots()
+    draw_windows(ax, (2, 2), 3, padding=1, pad_text="−∞")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("−∞") == 4 * 4 - 2 * 2 and "0" not in texts
+    plt.close(fig)
+
+
+def test_multi_in_figure_sums_the_channels(monkeypatch):
+    import numpy as onp
+    from d2lutils.diagrams import show_multi_in
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    X = onp.stack([onp.tile([1, 1, 0, 0], (4, 1)), onp.repeat([[1], [1], [0], [0]], 4, axis=1)])
+    K = onp.array([[[1, -1], [1, -1]], [[1, 1], [-1, -1]]])
+    show_multi_in(X, K, window=(1, 1))
+    out_ax = shown[0].axes[-1]
+    assert [t.get_text() for t in out_ax.texts] == ["0", "2", "0", "2", "4", "2", "0", "2", "0"]
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"\(2, 4, 4\) 和 \(1, 2, 2\)"):
+        show_multi_in(X, K[:1])

@@ -46,10 +46,9 @@ def _relative_paths(text: str) -> str:
 
 def normalize(nb: nbformat.NotebookNode) -> None:
     """去掉随机器变化的元数据和输出细节，使存储的 JSON 稳定。"""
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
-                                 "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata.pop("widgets", None)
+    from notebook_metadata import normalize_metadata  # tools/ 里的模块（本脚本所在目录）
+
+    normalize_metadata(nb.metadata)  # JupyterLab 写入的形式，只是没有随 Python 版本变化的版本号
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
