@@ -3,7 +3,7 @@
 服务器的启动方式与 README 的 ``./course.sh lab`` 相同（根目录是课程笔记本、带令牌、随机端口、
 root 时 --allow-root），只是根目录换成临时目录里的副本：JupyterLab 会自动保存它打开的笔记本，
 不能让它改动仓库里的课。另加 ``--LabApp.expose_app_in_browser=True``（JupyterLab 自己的界面测试
-也这样做），好在页面里调用“运行全部单元格”命令。浏览器通过 DevTools 协议（websocket-client）驱动。
+也这样做），好在页面里调用 JupyterLab 的命令。浏览器由 tests/browser.py 启动，通过 DevTools 协议驱动。
 
 副本的末尾加上第 06、08 课的探索器单元格（原样取自课程），也拨动它们的滑块和按钮，确认三个探索器都会重画。
 没有安装 Chromium 时跳过（Debian：apt-get install chromium），跳过的原因会列在测试结果的末尾。
@@ -13,67 +13,33 @@ root 时 --allow-root），只是根目录换成临时目录里的副本：Jupyt
 import base64
 import json
 import os
-import shutil
-import signal
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from browser import Chromium, find_chromium
 from test_jupyter_server import ROOT, Server
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="没有安装 Chromium 浏览器（Debian：apt-get install chromium），跳过真实浏览器测试")
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--remote-debugging-port=0", "--window-size=1300,1800", "about:blank"]
+    find_chromium() is None,
+    reason="没有安装 Chromium 浏览器（Debian：apt-get install chromium），跳过真实浏览器测试")
 
 
 class Browser:
-    """最小的 DevTools 协议客户端：一个页面，发命令、等结果、在页面里求值。"""
+    """tests/browser.py 的一个标签页，加上等待条件和按元素截图。"""
 
-    def __init__(self, tmp_path):
-        profile = tmp_path / "chromium-profile"  # 全新的用户目录
-        self.proc = subprocess.Popen([CHROMIUM, f"--user-data-dir={profile}", *CHROMIUM_FLAGS],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("Chromium 没有启动（30 秒内没有打开调试端口）")
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            page = next(t for t in json.load(r) if t["type"] == "page")
-        import websocket  # websocket-client：jupyter_server 的依赖，已在课程环境里
-
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60,
-                                              suppress_origin=True)
-        self.next_id = 0
+    def __init__(self, page):
+        self.page = page
+        page.timeout = 180  # 逐个运行整课的单元格可能要一两分钟（机器忙时）
+        page.ws.settimeout(180)
 
     def send(self, method, **params):
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == self.next_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method} 失败：{msg['error']}")
-                return msg["result"]
+        return self.page.send(method, **params)
 
-    def js(self, expression, await_promise=False):
-        res = self.send("Runtime.evaluate", expression=expression, returnByValue=True,
-                        awaitPromise=await_promise)
-        if "exceptionDetails" in res:
-            raise RuntimeError(f"页面里的脚本出错：{res['exceptionDetails']}")
-        return res["result"].get("value")
+    def js(self, expression):
+        return self.page.evaluate(expression)
 
     def wait_for(self, expression, what, limit=60):
         deadline = time.monotonic() + limit
@@ -91,13 +57,6 @@ class Browser:
         clip = dict(zip(("x", "y", "width", "height"), rect), scale=1)
         data = self.send("Page.captureScreenshot", format="png", clip=clip)["data"]
         path.write_bytes(base64.b64decode(data))
-
-    def close(self):
-        try:
-            self.ws.close()
-        finally:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
 
 
 # 页面里的辅助函数：第 n 个探索器的输出区域、它的图（像素内容）和说明文字
@@ -124,8 +83,7 @@ def open_and_run(browser, server, name, n_explorers):
     # 逐个运行每个单元格（“运行全部”会在第一个预期的错误处停下：内核丢弃排在后面的请求）
     browser.js("(async () => { const nb = panel().content;"
                " for (let i = 0; i < nb.widgets.length; i++) {"
-               "  nb.activeCellIndex = i; await jupyterapp.commands.execute('notebook:run-cell'); } })()",
-               await_promise=True)
+               "  nb.activeCellIndex = i; await jupyterapp.commands.execute('notebook:run-cell'); } })()")
     # 每个代码单元格都运行了；出错的正好是标了 raises-exception 的（预期的中文错误）
     cells = browser.js("panel().content.widgets.filter(c => c.model.type === 'code').map(c => ["
                        " (c.model.getMetadata('tags') || []).includes('raises-exception'),"
@@ -168,32 +126,34 @@ def test_explorers_respond_in_jupyterlab(tmp_path):
         shots.mkdir(parents=True, exist_ok=True)
 
     server = Server(tmp_path, root_dir=root, extra=["--LabApp.expose_app_in_browser=True"])
-    browser = None
     try:
         server.wait_ready()
-        browser = Browser(tmp_path)
-        open_and_run(browser, server, "01_corr2d.ipynb", 3)
-        # 第 01 课：把卷积核换成“锐化”
-        assert "[1, -1]" in browser.js("label(0)")
-        change_and_check(browser, 0, lambda: browser.js(
-            "(() => { const s = [...explorer(0).querySelectorAll('select')].find("
-            "  s => [...s.options].some(o => o.text === '锐化'));"
-            " s.selectedIndex = [...s.options].findIndex(o => o.text === '锐化');"
-            " s.dispatchEvent(new Event('change', {bubbles: true})); })()"),
-            "锐化", shots, "lesson01-kernel")
-
-        # 第 06 课：用键盘把步幅滑块向右拨一格
-        def press_right():
-            browser.js("explorer(1).querySelectorAll('.widget-slider')[3].querySelector('.noUi-handle').focus()")
-            for kind in ("keyDown", "keyUp"):
-                browser.send("Input.dispatchKeyEvent", type=kind, key="ArrowRight", code="ArrowRight",
-                             windowsVirtualKeyCode=39)
-        change_and_check(browser, 1, press_right, "步幅 3", shots, "lesson06-stride")
-        # 第 08 课：切换到平均汇聚
-        change_and_check(browser, 2, lambda: browser.js(
-            "[...explorer(2).querySelectorAll('button')].find(b => b.textContent === '平均汇聚').click()"),
-            "平均汇聚", shots, "lesson08-mode")
+        with Chromium(tmp_path / "chromium-profile") as chromium:
+            browser = Browser(chromium.new_page())
+            check_explorers(browser, server, shots)
     finally:
-        if browser is not None:
-            browser.close()
         server.stop()
+
+
+def check_explorers(browser, server, shots):
+    open_and_run(browser, server, "01_corr2d.ipynb", 3)
+    # 第 01 课：把卷积核换成“锐化”
+    assert "[1, -1]" in browser.js("label(0)")
+    change_and_check(browser, 0, lambda: browser.js(
+        "(() => { const s = [...explorer(0).querySelectorAll('select')].find("
+        "  s => [...s.options].some(o => o.text === '锐化'));"
+        " s.selectedIndex = [...s.options].findIndex(o => o.text === '锐化');"
+        " s.dispatchEvent(new Event('change', {bubbles: true})); })()"),
+        "锐化", shots, "lesson01-kernel")
+
+    # 第 06 课：用键盘把步幅滑块向右拨一格
+    def press_right():
+        browser.js("explorer(1).querySelectorAll('.widget-slider')[3].querySelector('.noUi-handle').focus()")
+        for kind in ("keyDown", "keyUp"):
+            browser.send("Input.dispatchKeyEvent", type=kind, key="ArrowRight", code="ArrowRight",
+                         windowsVirtualKeyCode=39)
+    change_and_check(browser, 1, press_right, "步幅 3", shots, "lesson06-stride")
+    # 第 08 课：切换到平均汇聚
+    change_and_check(browser, 2, lambda: browser.js(
+        "[...explorer(2).querySelectorAll('button')].find(b => b.textContent === '平均汇聚').click()"),
+        "平均汇聚", shots, "lesson08-mode")
