@@ -7,7 +7,8 @@ from typing import Sequence
 import mxnet as mx
 from mxnet.gluon import nn
 
-from ._arrays import as_nd, check_ndim, check_window_fits
+from ._arrays import (as_nd, check_memory, check_ndim, check_params_on, check_same_device_and_dtype,
+                      check_window_fits, compute_dtype)
 from .conv import _pair, corr2d_fast
 
 
@@ -22,13 +23,26 @@ class Conv2D(nn.Block):
     def __init__(self, kernel_size: int | Sequence[int], **kwargs) -> None:
         super().__init__(**kwargs)
         self.kernel_size = _pair(kernel_size, "卷积核形状 kernel_size", 1)
+        check_memory(self.kernel_size[0] * self.kernel_size[1], 8, f"形状为 {self.kernel_size} 的卷积核 weight ")
         self.weight = self.params.get("weight", shape=self.kernel_size)
         self.bias = self.params.get("bias", shape=(1,), init=mx.init.Zero())
 
     def forward(self, x: mx.nd.NDArray) -> mx.nd.NDArray:
-        X = as_nd(x, "输入 X")
-        # 取出与输入位于同一设备上的参数；参数不在那个设备上时 Gluon 会报错（见第 04 课）
-        return corr2d_fast(X, self.weight.data(X.context)) + self.bias.data(X.context)
+        X, W = _checked_input(self, x, "Conv2D")
+        # 取出与输入位于同一设备上的参数（不在那个设备上时上面已给出中文错误，见第 04 课）
+        return corr2d_fast(X, W) + self.bias.data(X.context)
+
+
+def _checked_input(block: nn.Block, x: object, fn: str):
+    """两种卷积层共用的输入检查：数组、(高, 宽)、数据类型、参数已初始化且与输入同设备同类型。"""
+    X = as_nd(x, "输入 X")
+    check_ndim(X, 2, "输入 X", "(高, 宽)")
+    compute_dtype(X, "输入 X", fn)
+    check_params_on(block.collect_params(), X.context)
+    W = block.weight.data(X.context)
+    check_same_device_and_dtype(X, W, "输入 X", "参数 weight")
+    check_window_fits(X.shape, W.shape, "输入 X", "卷积核 weight")
+    return X, W
 
 
 def _corr2d_shift_add(F, X, K, k_h: int, k_w: int):
@@ -58,15 +72,15 @@ class HybridConv2D(nn.HybridBlock):
     def __init__(self, kernel_size: int | Sequence[int], **kwargs) -> None:
         super().__init__(**kwargs)
         self.kernel_size = _pair(kernel_size, "卷积核形状 kernel_size", 1)
+        check_memory(self.kernel_size[0] * self.kernel_size[1], 8, f"形状为 {self.kernel_size} 的卷积核 weight ")
         self.weight = self.params.get("weight", shape=self.kernel_size)
         self.bias = self.params.get("bias", shape=(1,), init=mx.init.Zero())
 
     def forward(self, x, *args):
-        # 先在这里检查输入（符号式计算图里的形状错误很难读懂），再交给 HybridBlock
-        if isinstance(x, mx.nd.NDArray):
-            X = as_nd(x, "输入 X")
-            check_ndim(X, 2, "输入 X", "(高, 宽)")
-            check_window_fits(X.shape, self.kernel_size, "输入 X", "卷积核 weight")
+        # 先在这里检查输入（符号式计算图里的形状错误很难读懂），再交给 HybridBlock；
+        # 符号（导出计算图时）原样交给 HybridBlock
+        if not isinstance(x, mx.sym.Symbol):
+            _checked_input(self, x, "HybridConv2D")
         return super().forward(x, *args)
 
     def hybrid_forward(self, F, x, weight, bias):

@@ -6,7 +6,7 @@ from typing import Optional
 
 import mxnet as mx
 
-from ._arrays import Array, as_nd, check_window_fits, like
+from ._arrays import Array, as_nd, check_window_fits, check_window_memory, compute_dtype, like
 from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, _check_2d_or_3d
 
 POOL_MODES = ("max", "avg")
@@ -31,6 +31,9 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
         raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}（nn.MaxPool2D 也这样要求），"
                          f"否则有的窗口里只有填充。")
     check_window_fits(Xn.shape[-2:], k, "输入 X", "汇聚窗口 pool_size", padding=p)
+    compute_dtype(Xn, "输入 X", "pool2d")
+    c_in = Xn.shape[0] if Xn.ndim == 3 else 1
+    check_window_memory(c_in, Xn.shape[-2:], k, p, s, c_in, 2 * Xn.dtype(0).itemsize)
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
     c = X3.shape[0]
     out_hw = _out_hw(X3.shape[1:], k, p, s)
