@@ -8,7 +8,7 @@ import mxnet as mx
 from mxnet.gluon import nn
 
 from ._arrays import (as_nd, check_memory, check_ndim, check_params_on, check_same_device_and_dtype,
-                      check_window_fits, compute_dtype)
+                      check_window_fits, compute_dtype, like)
 from .conv import _pair, corr2d_fast
 
 
@@ -79,9 +79,11 @@ class HybridConv2D(nn.HybridBlock):
     def forward(self, x, *args):
         # 先在这里检查输入（符号式计算图里的形状错误很难读懂），再交给 HybridBlock；
         # 符号（导出计算图时）原样交给 HybridBlock
-        if not isinstance(x, mx.sym.Symbol):
-            _checked_input(self, x, "HybridConv2D")
-        return super().forward(x, *args)
+        if isinstance(x, mx.sym.Symbol):
+            return super().forward(x, *args)
+        X, _ = _checked_input(self, x, "HybridConv2D")
+        # hybrid_forward 用旧版算子：mx.np 数组先转成 NDArray，结果再转回去
+        return like(super().forward(X, *args), x)
 
     def hybrid_forward(self, F, x, weight, bias):
         k_h, k_w = self.kernel_size

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import mxnet as mx
@@ -43,6 +44,8 @@ def learn_kernel(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray, num_steps
     X, Y = as_nd(X, "输入 X"), as_nd(Y, "标签 Y")
     num_steps = check_int(num_steps, "num_steps", 1)
     lr = check_real(lr, "学习率 lr")
+    if abs(lr) < sys.float_info.min:  # 非规格化的极小数：MXNet 的标量参数不接受它，效果与 0 相同
+        lr = 0.0
     if trainer is not None and not isinstance(trainer, gluon.Trainer):
         raise TypeError(f"trainer 应为 gluon.Trainer 或 None，实际得到的是 {type(trainer).__name__}。")
     if trainer is None and not isinstance(getattr(net, "weight", None), gluon.Parameter):

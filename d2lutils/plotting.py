@@ -74,6 +74,12 @@ def _check_figure(width: float, height: float, what: str) -> None:
     check_memory(int(width * 100) * int(height * 100), 4, f"{width:g}x{height:g} 英寸的{what}")
 
 
+def _check_cell_size(cell_size: object) -> float:
+    if not check_real(cell_size, "cell_size") > 0:
+        raise ValueError(f"cell_size（每格的边长，英寸）应为正数，实际是 {cell_size!r}。")
+    return float(cell_size)
+
+
 def _check_cmap(cmap: object) -> None:
     import matplotlib
 
@@ -115,7 +121,7 @@ def show_heatmaps(arrays: Sequence[object], titles: Sequence[str],
     if len(titles) != len(mats):
         raise ValueError(f"titles 有 {len(titles)} 个，而 arrays 有 {len(mats)} 个，两者应一一对应。")
     _check_cmap(cmap)
-    cell_size = check_real(cell_size, "cell_size")
+    cell_size = _check_cell_size(cell_size)
     widths = [m.shape[1] for m in mats]
     height = max(m.shape[0] for m in mats)
     figsize = (max(cell_size * (sum(widths) + 2 * len(mats)), 3), cell_size * height + 1.0)
@@ -197,11 +203,11 @@ def plot(X: Sequence, Y: Sequence, xlabel: str | None = None, ylabel: str | None
     plt.show()
 
 
-def show_im2col(X: object, kernel_size: int | tuple[int, int], highlight: Sequence[int] = (0, 1),
+def show_im2col(X: object, kernel_size: int | tuple[int, int], highlight: Sequence[int] | None = None,
                 cell_size: float = 0.42) -> None:
     """画出 im2col：左边是二维输入 X，右边是展开矩阵（每列是一个窗口拉平后的元素）。
 
-    highlight 中的各个窗口在 X 上用彩色方框标出，对应的列在展开矩阵上用同色方框标出。
+    highlight 中的各个窗口在 X 上用彩色方框标出，对应的列在展开矩阵上用同色方框标出（默认前两个窗口）。
     X: (h, w) 的 ``nd``/``mx.np`` 数组；窗口步幅为 1、无填充。见第 05 课。
     """
     import matplotlib.pyplot as plt
@@ -214,10 +220,12 @@ def show_im2col(X: object, kernel_size: int | tuple[int, int], highlight: Sequen
     x = _matrix(X, "输入 X")
     cols = _matrix(im2col(X, (k_h, k_w)), "展开矩阵")
     out_w = x.shape[1] - k_w + 1
+    if highlight is None:
+        highlight = [j for j in (0, 1) if j < cols.shape[1]]
     if not isinstance(highlight, (list, tuple)) or not all(
             check_int(j, "highlight 中的窗口编号", 0) < cols.shape[1] for j in highlight):
         raise ValueError(f"highlight 应为窗口编号（0 到 {cols.shape[1] - 1} 的整数）的列表，实际是 {highlight!r:.200}。")
-    cell_size = check_real(cell_size, "cell_size")
+    cell_size = _check_cell_size(cell_size)
     figsize = (cell_size * (x.shape[1] + cols.shape[1] + 4), cell_size * max(x.shape[0], cols.shape[0]) + 1.2)
     _check_figure(*figsize, "图")
     use_cjk_font()

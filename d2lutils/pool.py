@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import mxnet as mx
+import numpy as onp
 
 from ._arrays import Array, as_nd, check_window_fits, check_window_memory, compute_dtype, like
 from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, _check_2d_or_3d
@@ -21,6 +22,8 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
     stride 默认等于窗口大小（同 ``nn.MaxPool2D``）。用 im2col 实现，对 X 可微。见《汇聚层》一课。
     """
     Xn = as_nd(X, "输入 X")
+    if not isinstance(count_include_pad, (bool, onp.bool_)):
+        raise TypeError(f"count_include_pad 应为 True 或 False，实际是 {count_include_pad!r}。")
     if mode not in POOL_MODES:
         raise ValueError(f"汇聚方式 mode 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {mode!r}。")
     k = _pair(pool_size, "汇聚窗口 pool_size", 1)

@@ -57,7 +57,7 @@ def train_step(net: gluon.Block, loss_fn: gluon.loss.Loss, trainer: gluon.Traine
     并除以整个小批量的样本数 n —— 结果与在一个设备上处理整个小批量相同。见第 10 课。
     """
     check_block(net)
-    _check_trainer(trainer, loss_fn)
+    _check_trainer(trainer, loss_fn, required=True)
     ctxs = _as_ctx_list(ctx)
     X, y = as_nd(X, "输入 X"), as_nd(y, "标签 y")
     n = X.shape[0] if X.ndim else 0
@@ -124,10 +124,10 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
     return history
 
 
-def _check_trainer(trainer: object, loss_fn: object) -> None:
+def _check_trainer(trainer: object, loss_fn: object, required: bool = False) -> None:
     if not isinstance(trainer, gluon.Trainer):
         raise TypeError(f"trainer 应为 gluon.Trainer，实际得到的是 {type(trainer).__name__}。")
-    if loss_fn is not None and not isinstance(loss_fn, gluon.loss.Loss):
+    if (required or loss_fn is not None) and not isinstance(loss_fn, gluon.loss.Loss):
         raise TypeError(f"loss_fn 应为 gluon.loss 中的损失（如 SoftmaxCrossEntropyLoss()），"
                         f"实际得到的是 {type(loss_fn).__name__}。")
 
