@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Iterator, NamedTuple
 
 import mxnet as mx
@@ -32,8 +33,9 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0,
     数据类型为 dtype（'float32' 或 'float64'）。同样的参数在任何机器上得到同样的划分。见第 09 课。
     """
     fraction = check_real(test_fraction, "test_fraction")
-    # 测试集和训练集都至少要有每类一个样本（共 1797 张、10 类），分层划分才做得到
-    if not 10 / _NUM_DIGITS <= fraction <= 1 - 10 / _NUM_DIGITS:
+    # 测试集和训练集都至少要有每类一个样本（共 1797 张、10 类），分层划分才做得到；
+    # 测试集的张数按 scikit-learn 的算法：ceil(test_fraction × 1797)
+    if not 0 < fraction < 1 or not 10 <= math.ceil(fraction * _NUM_DIGITS) <= _NUM_DIGITS - 10:
         raise ValueError(f"test_fraction 应在 0 和 1 之间（不含两端），并使训练集和测试集各有至少 10 张图像"
                          f"（每类一张），实际是 {test_fraction!r}。")
     check_int(seed, "随机种子 seed", 0)

@@ -36,7 +36,7 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
     check_window_fits(Xn.shape[-2:], k, "输入 X", "汇聚窗口 pool_size", padding=p)
     compute_dtype(Xn, "输入 X", "pool2d")
     c_in = Xn.shape[0] if Xn.ndim == 3 else 1
-    check_window_memory(c_in, Xn.shape[-2:], k, p, s, c_in, 2 * Xn.dtype(0).itemsize)
+    check_window_memory(c_in, Xn.shape[-2:], k, p, s, c_in, 2 * onp.dtype(Xn.dtype).itemsize)  # 2：平均汇聚的计数
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
     c = X3.shape[0]
     out_hw = _out_hw(X3.shape[1:], k, p, s)
