@@ -6,6 +6,8 @@
 #   ./course.sh bench    运行速度基准（benchmarks/）
 #   ./course.sh html     生成阅读版静态网页到 _site/（用存储的输出，不重新运行）
 #   ./course.sh env      只创建（或检查）虚拟环境，打印它的路径
+#   ./course.sh dist     把 d2lutils 打包成 wheel 和 sdist（dist/），并用 twine check 检查
+#   ./course.sh links --hub URL   为 JupyterHub 上的课堂生成每课的 nbgitpuller 链接
 # 选择 Python：COURSE_PYTHON=3.12 ./course.sh test（默认用找到的 3.11，其次 3.12）。
 # 其余参数原样传给 jupyter lab / pytest / 脚本，例如 ./course.sh test -k corr2d。
 set -euo pipefail
@@ -101,12 +103,23 @@ case "$cmd" in
     ensure_env
     echo "$VENV"
     ;;
+  dist)
+    ensure_env
+    rm -rf "$ROOT/dist"
+    # --no-isolation：用课程环境里固定版本的 setuptools 构建，不联网
+    "$VENV/bin/python" -m build --no-isolation --outdir "$ROOT/dist" "$ROOT" >/dev/null
+    "$VENV/bin/python" -m twine check --strict "$ROOT"/dist/*
+    ls "$ROOT"/dist/*
+    ;;
+  links)
+    exec python3 tools/class_links.py "$@"
+    ;;
   bench)
     ensure_env
     exec "$VENV/bin/python" benchmarks/bench_corr2d.py "$@"
     ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     [ -z "$cmd" ] || { say "未知命令：$cmd"; exit 2; }
     ;;
 esac

@@ -16,7 +16,7 @@ from .conv import (  # noqa: E402
 from .device import describe_devices, gpu_works, try_all_gpus, try_gpu  # noqa: E402
 from .blocks import Conv2D, HybridConv2D  # noqa: E402
 from .learn import edge_data, learn_kernel  # noqa: E402
-from .plotting import plot, show_heatmaps, show_im2col, use_cjk_font  # noqa: E402
+from .plotting import plot, show_heatmaps, show_im2col, show_placement, use_cjk_font  # noqa: E402
 from .pool import pool2d  # noqa: E402
 # 第 09、10 课：手写数字数据与训练
 from .data import DigitsSplit, iter_batches, load_digits_split  # noqa: E402
@@ -30,9 +30,9 @@ __all__ = [
     "describe_devices", "gpu_works", "try_gpu", "try_all_gpus",
     "Conv2D", "HybridConv2D",
     "edge_data", "learn_kernel",
-    "plot", "show_heatmaps", "show_im2col", "use_cjk_font",
+    "plot", "show_heatmaps", "show_im2col", "show_placement", "use_cjk_font",
     # 第 09、10 课
     "DigitsSplit", "load_digits_split", "iter_batches",
     "accuracy", "evaluate_accuracy", "train_step", "train", "lenet_digits", "plot_history",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # 改版本时同时更新 CHANGELOG.md

@@ -71,6 +71,9 @@ def _check_figure(width: float, height: float, what: str) -> None:
     for name, v in (("宽", width), ("高", height)):
         if not (check_real(v, f"{what}的{name}") > 0):
             raise ValueError(f"{what}的{name}应为正数，实际是 {v!r}。")
+    if max(width, height) * 100 >= 2**16:  # matplotlib 画不出每边 2^16 像素以上的图（显示时才报英文错误）
+        raise ValueError(f"{what}的大小 {width:g}x{height:g} 英寸（每英寸 100 像素）超过了 matplotlib 的上限"
+                         f"（每边 65536 像素）；请减小 cell_size、width 或 figsize。")
     check_memory(int(width * 100) * int(height * 100), 4, f"{width:g}x{height:g} 英寸的{what}")
 
 
@@ -94,13 +97,17 @@ def _matrix_panel(ax, m, title: str, annotate: bool, title_size: float | None = 
     """在 ax 上把矩阵 m 画成图像（可在每格标出数值），不画刻度。"""
     import numpy as onp
 
-    ax.imshow(m, **imshow_kwargs)
+    image = ax.imshow(m, **imshow_kwargs)
     ax.set_title(title, fontsize=title_size)
     ax.set_xticks([])
     ax.set_yticks([])
     if annotate:
         for (i, j), v in onp.ndenumerate(m):
-            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+            # 文字颜色随格子的颜色而定：深色格子上写白字，浅色格子上写黑字
+            r, g, b, _ = image.cmap(image.norm(v))
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+            ax.text(j, i, f"{v + 0.0:g}", ha="center", va="center", fontsize=8,  # -0 写成 0
+                    color="white" if dark else "black")
 
 
 def show_heatmaps(arrays: Sequence[object], titles: Sequence[str],
@@ -243,5 +250,73 @@ def show_im2col(X: object, kernel_size: int | tuple[int, int], highlight: Sequen
         top, left = divmod(j, out_w)
         axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), k_w, k_h, fill=False, lw=2.5, ec=color))
         axes[1].add_patch(Rectangle((j - 0.5, -0.5), 1, cols.shape[0], fill=False, lw=2.5, ec=color))
+    fig.tight_layout()
+    plt.show()
+
+
+def _contexts_of(obj: object, name: str) -> list:
+    """obj 所在的设备列表：数组的 context、参数的 list_ctx()，或直接给出的设备（列表）。"""
+    import mxnet as mx
+
+    if isinstance(obj, mx.gluon.Parameter):
+        try:
+            return list(obj.list_ctx())
+        except RuntimeError as err:
+            raise ValueError(f"参数 {name}（{obj.name}）还没有初始化，无法知道它在哪个设备上：{err}") from None
+    if isinstance(obj, mx.Context):
+        return [obj]
+    if isinstance(obj, mx.nd.NDArray):  # 也包括 mx.np 数组
+        return [obj.context]
+    if isinstance(obj, (list, tuple)) and obj and all(isinstance(c, mx.Context) for c in obj):
+        return list(obj)
+    raise TypeError(f"{name} 应为 MXNet 数组、Gluon 参数或设备（列表），实际类型是 {type(obj).__name__}。")
+
+
+def show_placement(items: dict, title: str | None = None, width: float = 2.6) -> None:
+    """画出数组和参数各放在哪个设备上：每个设备一个方框，框里列出放在那里的名字。
+
+    items: {名字: ``nd``/``mx.np`` 数组、Gluon ``Parameter`` 或设备（列表）}，按它们实际的
+    ``context`` / ``list_ctx()`` 归到设备下；参数在几个设备上各有一份时，每个设备的方框里都有它。
+    设备从左到右按它在 items 中第一次出现的顺序排列；同一个名字在各个方框里颜色相同。见第 04 课。
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    if not isinstance(items, dict):
+        raise TypeError(f"items 应为 {{名字: 数组、参数或设备}} 的字典，实际得到的是 {type(items).__name__}。")
+    if not items:
+        raise ValueError("items 为空：至少给出一个数组或参数。")
+    if not check_real(width, "width") > 0:
+        raise ValueError(f"width（每个设备方框的宽，英寸）应为正数，实际是 {width!r}。")
+    where: dict = {}
+    for name, obj in items.items():
+        for ctx in _contexts_of(obj, name):
+            where.setdefault(ctx, []).append(name)
+    devices = list(where)  # 按在 items 中第一次出现的顺序，从左到右
+    colors = {name: f"C{k % 10}" for k, name in enumerate(items)}
+    rows = max(len(v) for v in where.values())
+    figsize = (width * len(devices), 0.55 * rows + 1.5)
+    _check_figure(*figsize, "图")
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=figsize)
+    for d, ctx in enumerate(devices):
+        x0 = d * width
+        ax.add_patch(FancyBboxPatch((x0 + 0.15, 0.1), width - 0.3, 0.55 * rows + 0.75,
+                                    boxstyle="round,pad=0.02,rounding_size=0.12",
+                                    fc="#f4f7fb", ec="#4a6f8a", lw=1.5))
+        kind = "GPU 显存" if ctx.device_type == "gpu" else "CPU 内存"
+        ax.text(x0 + width / 2, 0.55 * rows + 0.58, f"{ctx}（{kind}）", ha="center", va="center",
+                fontsize=10, fontweight="bold")
+        for r, name in enumerate(where[ctx]):
+            y = 0.55 * (rows - 1 - r) + 0.25
+            ax.add_patch(FancyBboxPatch((x0 + 0.35, y), width - 0.7, 0.38,
+                                        boxstyle="round,pad=0.02,rounding_size=0.08",
+                                        fc="white", ec=colors[name], lw=2))
+            ax.text(x0 + width / 2, y + 0.19, name, ha="center", va="center", fontsize=9)
+    ax.set_xlim(0, width * len(devices))
+    ax.set_ylim(0, 0.55 * rows + 0.95)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=11)
     fig.tight_layout()
     plt.show()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import mxnet as mx
 import numpy as onp
 
@@ -14,12 +12,13 @@ POOL_MODES = ("max", "avg")
 
 
 def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0,
-           stride: Optional[IntPair] = None, count_include_pad: bool = True) -> Array:
+           stride: IntPair = 1, count_include_pad: bool = True) -> Array:
     """二维汇聚：X (h, w) 或 (c, h, w)，各通道分别汇聚 → (输出高, 输出宽) 或 (c, 输出高, 输出宽)。
 
     mode 为 'max'（最大汇聚）或 'avg'（平均汇聚；count_include_pad=True 时填充的 0 也计入平均，
     同 ``nn.AvgPool2D`` 的默认，False 时只对窗口里的真实元素求平均）；
-    stride 默认等于窗口大小（同 ``nn.MaxPool2D``）。用 im2col 实现，对 X 可微。见《汇聚层》一课。
+    stride 默认为 1：窗口逐个位置滑动，同 d2l 的 ``pool2d``（3x3 的 X、(2, 2) 的窗口 → 2x2）；
+    注意 ``nn.MaxPool2D`` / ``nn.AvgPool2D`` 的步幅默认等于窗口大小。用 im2col 实现，对 X 可微。见第 08 课。
     """
     Xn = as_nd(X, "输入 X")
     if not isinstance(count_include_pad, (bool, onp.bool_)):
@@ -28,7 +27,7 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
         raise ValueError(f"汇聚方式 mode 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {mode!r}。")
     k = _pair(pool_size, "汇聚窗口 pool_size", 1)
     p = _pair(padding, "填充 padding", 0)
-    s = k if stride is None else _pair(stride, "步幅 stride", 1)
+    s = _pair(stride, "步幅 stride", 1)
     _check_2d_or_3d(Xn, "输入 X")
     if p[0] >= k[0] or p[1] >= k[1]:
         raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}（nn.MaxPool2D 也这样要求），"

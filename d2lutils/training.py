@@ -1,4 +1,4 @@
-"""训练与评估分类网络：准确率、（可多设备的）小批量训练步、按轮次打印并在最后画图的训练循环。"""
+"""训练与评估分类网络：准确率、（可多设备的）小批量训练步、每个迭代周期打印一行并在最后画图的训练循环。"""
 
 from __future__ import annotations
 
@@ -84,12 +84,12 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
           trainer: gluon.Trainer, ctx: mx.Context | Sequence[mx.Context],
           seed: int = 0, show_plot: bool = True, verbose: bool = True,
           loss_fn: gluon.loss.Loss | None = None) -> dict[str, list[float]]:
-    """训练分类网络 num_epochs 轮：每轮打印一行（平均损失、训练准确率、测试准确率），最后画一张图。
+    """训练分类网络 num_epochs 个迭代周期：每个迭代周期打印一行（平均损失、训练准确率、测试准确率），最后画一张图。
 
     data 来自 ``load_digits_split``；ctx 是一个设备或设备列表（多个设备时数据并行）。
-    每轮的样本顺序由 ``numpy.random.default_rng(seed)`` 打乱，结果可复现。
+    每个迭代周期的样本顺序由 ``numpy.random.default_rng(seed)`` 打乱，结果可复现。
     打印的数字四舍五入（损失 4 位、准确率 3 位小数），verbose=False 时不打印；
-    返回未舍入的各轮指标。见第 09、10 课。
+    返回未舍入的各迭代周期的指标。见第 09、10 课。
     """
     check_block(net)
     if not isinstance(data, DigitsSplit):
@@ -117,7 +117,7 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
         history["train_acc"].append(correct / n)
         history["test_acc"].append(test_acc)
         if verbose:
-            print(f"轮次 {epoch:2d}，损失 {loss_sum / n:.4f}，"
+            print(f"迭代周期 {epoch:2d}，损失 {loss_sum / n:.4f}，"
                   f"训练准确率 {correct / n:.3f}，测试准确率 {test_acc:.3f}", flush=True)
     if show_plot:
         plot_history(history)
@@ -132,25 +132,36 @@ def _check_trainer(trainer: object, loss_fn: object, required: bool = False) -> 
                         f"实际得到的是 {type(loss_fn).__name__}。")
 
 
-def lenet_digits(num_classes: int = 10) -> nn.HybridSequential:
+POOL_LAYERS = {"max": nn.MaxPool2D, "avg": nn.AvgPool2D}
+
+
+def lenet_digits(num_classes: int = 10, activation: str = "relu",
+                 pool: str = "max") -> nn.HybridSequential:
     """第 09 课为 8x8 手写数字设计的小型 LeNet（未初始化）：输入 (n, 1, 8, 8) → 输出 (n, num_classes)。
 
-    两个 3x3 卷积层（填充 1，ReLU）各接一个 2x2 最大汇聚层，再接两个全连接层。第 10 课也用它。
+    两个 3x3 卷积层（填充 1）各接一个 2x2、步幅 2 的汇聚层，再接两个全连接层。activation 是
+    卷积层和第一个全连接层的激活函数（'relu'、'sigmoid'、'tanh'），pool 为 'max' 或 'avg'；
+    第 09 课用它比较两种选择。第 10 课也用它（默认的 ReLU + 最大汇聚）。
     """
     num_classes = check_int(num_classes, "类别数 num_classes", 1)
     check_memory(65 * num_classes, 4, f"输出 {num_classes} 类的全连接层的参数")
+    if activation not in ("relu", "sigmoid", "tanh"):
+        raise ValueError(f"activation 应为 'relu'、'sigmoid' 或 'tanh'，实际是 {activation!r}。")
+    if not isinstance(pool, str) or pool not in POOL_LAYERS:
+        raise ValueError(f"pool 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {pool!r}。")
+    Pool = POOL_LAYERS[pool]
     net = nn.HybridSequential()
-    net.add(nn.Conv2D(16, kernel_size=3, padding=1, activation="relu"),
-            nn.MaxPool2D(pool_size=2, strides=2),
-            nn.Conv2D(32, kernel_size=3, padding=1, activation="relu"),
-            nn.MaxPool2D(pool_size=2, strides=2),
-            nn.Dense(64, activation="relu"),
+    net.add(nn.Conv2D(16, kernel_size=3, padding=1, activation=activation),
+            Pool(pool_size=2, strides=2),
+            nn.Conv2D(32, kernel_size=3, padding=1, activation=activation),
+            Pool(pool_size=2, strides=2),
+            nn.Dense(64, activation=activation),
             nn.Dense(num_classes))
     return net
 
 
 def plot_history(history: dict[str, list[float]]) -> None:
-    """把 ``train`` 返回的各轮损失和准确率画在一张图上（中文图例）。见第 09 课。"""
+    """把 ``train`` 返回的各迭代周期的损失和准确率画在一张图上（中文图例）。见第 09 课。"""
     from .plotting import plot
 
     keys = ("loss", "train_acc", "test_acc")
@@ -161,5 +172,5 @@ def plot_history(history: dict[str, list[float]]) -> None:
         raise ValueError(f"history 中三项应为长度相同的列表，实际长度是 {lengths}。")
     epochs = list(range(1, len(history["loss"]) + 1))
     plot(epochs, [history["loss"], history["train_acc"], history["test_acc"]],
-         xlabel="轮次（epoch）", legend=["训练损失", "训练准确率", "测试准确率"],
+         xlabel="迭代周期", legend=["训练损失", "训练准确率", "测试准确率"],
          title="训练过程", figsize=(5, 3.2))

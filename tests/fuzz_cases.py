@@ -621,7 +621,7 @@ def heatmap_cases(draw):
         return Case(lambda: f(arrays, titles, cell_size=v), ("cell_size", repr(v)), what=what)
     if kind == "huge":
         v = draw(st.floats(1e4, 1e7))
-        return Case(lambda: f(arrays, titles, cell_size=v), ("GiB",), what=what + f" cell_size={v}")
+        return Case(lambda: f(arrays, titles, cell_size=v), ("英寸",), what=what + f" cell_size={v}")
     v = onp.array([["a", "b"]], dtype=object) if draw(st.booleans()) else onp.ones((2, 2), dtype=complex)
     return Case(lambda: f([v], ["x"]), ("arrays[0]", str(v.dtype)), what=what)
 
@@ -670,7 +670,7 @@ def plot_cases(draw):
                     what=what + f" figsize={v!r}")
     if kind == "huge":
         v = draw(st.floats(1e4, 1e7))
-        return Case(lambda: f(xs, Y, figsize=(v, v)), ("GiB",), what=what + f" figsize={v}")
+        return Case(lambda: f(xs, Y, figsize=(v, v)), ("英寸",), what=what + f" figsize={v}")
     if kind == "fmts":
         v = draw(st.sampled_from([[], ["zz"], "-", [1], None]))
         return Case(lambda: f(xs, Y, fmts=v), ("fmts",), what=what + f" fmts={v!r}")
@@ -714,7 +714,55 @@ def show_im2col_cases(draw):
         v = draw(st.sampled_from([0, -1, math.nan, None, "1"]))
         return Case(lambda: f(X, k, cell_size=v), ("cell_size", repr(v)), what=what)
     v = draw(st.floats(1e4, 1e7))
-    return Case(lambda: f(X, k, cell_size=v), ("GiB",), what=what)
+    return Case(lambda: f(X, k, cell_size=v), ("英寸",), what=what)
+
+
+@st.composite
+def placement_cases(draw):
+    kind = draw(st.sampled_from(["valid", "valid", "valid", "items", "empty", "value", "uninit", "width", "huge"]))
+    n = draw(st.integers(1, 4))
+    items, where = {}, {}
+    for i in range(n):
+        what = draw(st.sampled_from(["nd", "np", "param", "ctx", "ctx_list"]))
+        ctxs = draw(st.sampled_from([[mx.cpu(0)], [mx.cpu(1)], [mx.cpu(0), mx.cpu(1)]]))
+        if what in ("nd", "np"):
+            ctxs = ctxs[:1]
+            obj = to_mx(onp.ones((2, 2)), what, ctxs[0])
+        elif what == "param":
+            obj = gluon.Parameter(f"w{i}", shape=(2,))
+            obj.initialize(ctx=ctxs)
+        else:
+            obj = ctxs[0] if what == "ctx" else ctxs
+            ctxs = ctxs[:1] if what == "ctx" else ctxs
+        items[f"名字{i}"] = obj
+        for c in ctxs:
+            where.setdefault(c, []).append(f"名字{i}")
+    f = d2lutils.show_placement
+    what = f"show_placement {kind} {where}"
+    if kind == "valid":
+        def check(_):
+            texts = [t.get_text() for t in last_figure().axes[0].texts]
+            expected = []
+            for c, names in where.items():  # 设备按第一次出现的顺序，每个设备下列出放在那里的名字
+                expected += [f"{c}（CPU 内存）"] + names
+            assert texts == expected, (texts, expected)
+        return Case(lambda: f(items, title="放置"), None, check, what)
+    if kind == "items":
+        v = draw(st.sampled_from([list(items.values()), "x", 3, [("a", mx.cpu())]]))
+        return Case(lambda: f(v), ("items", type_name(v)), what=what)
+    if kind == "empty":
+        v = draw(st.sampled_from([{}, None]))
+        return Case(lambda: f(v), ("items",), what=what)
+    if kind == "value":
+        v = draw(st.sampled_from([3, "cpu", onp.ones(2), [], [mx.cpu(), 1], None]))
+        return Case(lambda: f(dict(items, 坏的=v)), ("坏的", type_name(v)), what=what)
+    if kind == "uninit":
+        return Case(lambda: f({"w": gluon.Parameter("w", shape=(2,))}), ("参数 w", "初始化"), what=what)
+    if kind == "width":
+        v = draw(st.sampled_from([0, -1.0, math.nan, math.inf, None, "2"]))
+        return Case(lambda: f(items, width=v), ("width", repr(v)), what=what)
+    v = draw(st.floats(1e4, 1e7))
+    return Case(lambda: f(items, width=v), ("英寸",), what=what + f" width={v}")
 
 
 @st.composite
@@ -1045,17 +1093,25 @@ def train_cases(draw, data_only=False):
 
 @st.composite
 def lenet_cases(draw):
-    if draw(st.booleans()):
+    act, pool = draw(st.sampled_from(["relu", "sigmoid", "tanh"])), draw(st.sampled_from(["max", "avg"]))
+    which = draw(st.sampled_from(["valid", "num_classes", "activation", "pool"]))
+    if which == "activation":
+        v = draw(st.sampled_from(["ReLU", "softmax", None, 1, ["relu"]]))
+        return Case(lambda: d2lutils.lenet_digits(10, activation=v), ("activation", repr(v)), what=f"activation={v!r}")
+    if which == "pool":
+        v = draw(st.sampled_from(["min", "MAX", None, 2, ["max"]]))
+        return Case(lambda: d2lutils.lenet_digits(10, pool=v), ("pool", repr(v)), what=f"pool={v!r}")
+    if which == "valid":
         c = draw(st.integers(1, 20))
 
         def call():
-            net = d2lutils.lenet_digits(c)
+            net = d2lutils.lenet_digits(c, act, pool)
             net.initialize()
             return net(nd.zeros((2, 1, 8, 8)))
 
         def check(Y):
             assert Y.shape == (2, c)
-        return Case(call, None, check, f"lenet_digits({c})")
+        return Case(call, None, check, f"lenet_digits({c}, {act}, {pool})")
     v = draw(st.one_of(st.sampled_from([0, -1, 1.5, "10", None, True]), st.integers(10**11, 10**15)))
     words = ("GiB",) if isinstance(v, int) and not isinstance(v, bool) and v > 10**10 else ("num_classes", repr(v))
     return Case(lambda: d2lutils.lenet_digits(v), words, what=f"lenet_digits({v!r})")
@@ -1089,6 +1145,7 @@ FUZZ = {
     "plot": plot_cases(),
     "show_heatmaps": heatmap_cases(),
     "show_im2col": show_im2col_cases(),
+    "show_placement": placement_cases(),
     "use_cjk_font": no_argument_cases("use_cjk_font", check_font),
     # DigitsSplit 是数据的容器（NamedTuple），由使用它的 train 检查：这里生成字段有问题的 DigitsSplit
     "DigitsSplit": train_cases(data_only=True),
@@ -1103,4 +1160,4 @@ FUZZ = {
 }
 
 # 用到 matplotlib 的名字（测试替换 plt.show，并在每个例子之后关闭图）
-PLOTTING = {"plot", "show_heatmaps", "show_im2col", "plot_history", "train", "DigitsSplit"}
+PLOTTING = {"plot", "show_heatmaps", "show_im2col", "show_placement", "plot_history", "train", "DigitsSplit"}

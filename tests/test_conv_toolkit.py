@@ -35,6 +35,7 @@ def pool_case(draw):
     c, h, w = draw(st.integers(1, 3)), draw(st.integers(1, 8)), draw(st.integers(1, 8))
     k = (draw(st.integers(1, min(4, h))), draw(st.integers(1, min(4, w))))
     p = (draw(st.integers(0, k[0] - 1)), draw(st.integers(0, k[1] - 1)))
+    # None：不传步幅，用各自的默认（pool2d 为 1，nn.MaxPool2D/AvgPool2D 为窗口大小）
     s = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
     rng = onp.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     # 互不相同的取值：最大值唯一，有限差分和 MXNet 的梯度约定一致
@@ -116,7 +117,7 @@ def test_1x1_matches_oracle(case):
 @given(case=pool_case())
 def test_pool2d_matches_oracle(mode, case):
     X, k, p, s = case
-    expected = pool_ref(X, k, mode, p, s)
+    expected = pool_ref(X, k, mode, p, s or (1, 1))   # pool2d 的默认步幅是 1（同 d2l）
     kwargs = {} if s is None else {"stride": s}
     close(d2lutils.pool2d(nd.array(X), k, mode, padding=p, **kwargs), expected)
     close(d2lutils.pool2d(nd.array(X[0]), k, mode=mode, padding=p, **kwargs), expected[0])
@@ -164,8 +165,16 @@ def test_pool2d_equals_gluon_pooling(mode, layer_class, case):
     X, k, p, s = case
     layer = layer_class(pool_size=k, strides=s, padding=p)  # strides=None：步幅等于窗口
     expected = layer(nd.array(X[None])).asnumpy()[0]
-    kwargs = {} if s is None else {"stride": s}
-    close(d2lutils.pool2d(nd.array(X), k, mode, padding=p, **kwargs), expected)
+    close(d2lutils.pool2d(nd.array(X), k, mode, padding=p, stride=s or k), expected)
+
+
+@pytest.mark.parametrize("mode, layer_class", [("max", nn.MaxPool2D), ("avg", nn.AvgPool2D)])
+def test_pool2d_default_stride_is_one_unlike_gluon(mode, layer_class):
+    X = nd.array(onp.random.default_rng(5).standard_normal((2, 5, 6)))
+    ours = d2lutils.pool2d(X, (2, 3), mode)
+    assert ours.shape == (2, 4, 4)
+    close(ours, layer_class((2, 3), strides=1)(X.expand_dims(axis=0)).asnumpy()[0])
+    assert layer_class((2, 3))(X.expand_dims(axis=0)).shape == (1, 2, 2, 2)
 
 
 @SETTINGS
@@ -176,8 +185,7 @@ def test_avg_pool_without_padding_in_the_count(case):
     expected = layer(nd.array(X[None])).asnumpy()[0]
     onp.testing.assert_allclose(expected, pool_ref(X, k, "avg", p, s, count_include_pad=False),
                                 rtol=1e-5, atol=1e-5)
-    kwargs = {} if s is None else {"stride": s}
-    close(d2lutils.pool2d(nd.array(X), k, "avg", padding=p, count_include_pad=False, **kwargs),
+    close(d2lutils.pool2d(nd.array(X), k, "avg", padding=p, count_include_pad=False, stride=s or k),
           expected)
 
 
@@ -187,9 +195,10 @@ def test_d2l_style_calls():
     assert d2l.corr2d_multi_in(X, K).asnumpy().tolist() == [[56, 72], [104, 120]]
     K3 = nd.stack(K, K + 1, K + 2)
     assert d2l.corr2d_multi_in_out(X, K3).shape == (3, 2, 2)
-    assert d2l.pool2d(X[0], (2, 2)).asnumpy().tolist() == [[4]]
-    assert d2l.pool2d(X[0], (2, 2), stride=1).asnumpy().tolist() == [[4, 5], [7, 8]]
-    assert d2l.pool2d(X[0], (2, 2), 'avg', stride=1).asnumpy().tolist() == [[2, 3], [5, 6]]
+    # 同 d2l：pool2d(X, (2, 2)) 在 3x3 的输入上逐个位置滑动，得到 2x2
+    assert d2l.pool2d(X[0], (2, 2)).asnumpy().tolist() == [[4, 5], [7, 8]]
+    assert d2l.pool2d(X[0], (2, 2), 'avg').asnumpy().tolist() == [[2, 3], [5, 6]]
+    assert d2l.pool2d(X[0], (2, 2), stride=2).asnumpy().tolist() == [[4]]
 
 
 # ---------- 梯度：与 float64 中心差分比较 ----------
@@ -262,8 +271,10 @@ def test_multi_channel_gradients(name, case):
 @given(case=pool_case())
 def test_pool2d_gradients(mode, include, case):
     X, k, p, s = case
-    W = onp.random.default_rng(0).standard_normal(pool_ref(X, k, mode, p, s).shape)
-    expected = numeric_grads(lambda X: (pool_ref(X, k, mode, p, s, include) * W).sum(), [X.copy()])
+    s_used = s or (1, 1)  # 不传步幅时 pool2d 用 1
+    W = onp.random.default_rng(0).standard_normal(pool_ref(X, k, mode, p, s_used).shape)
+    expected = numeric_grads(lambda X: (pool_ref(X, k, mode, p, s_used, include) * W).sum(),
+                             [X.copy()])
     kwargs = {} if s is None else {"stride": s}
     got = autograd_grads(lambda X: d2lutils.pool2d(X, k, mode, padding=p, count_include_pad=include,
                                                    **kwargs), [X], W)
@@ -306,7 +317,7 @@ def test_array_kinds_and_context(name, x_shape, k_shape):
 
 def test_pool2d_kinds_and_context():
     X = onp.arange(24.0).reshape((2, 3, 4))
-    Y = d2lutils.pool2d(nd.array(X), 2, padding=1)
+    Y = d2lutils.pool2d(nd.array(X), 2, padding=1, stride=2)
     assert type(Y) is nd.NDArray and Y.shape == (2, 2, 3)
     npx.set_np()
     try:
@@ -362,13 +373,14 @@ ERRORS = [
     (lambda: d2l.corr2d_fast(nd.ones((3, 3)), nd.ones((2, 2)), padding=1.5), ["填充 padding", "1.5"]),
     (lambda: d2l.pool2d(nd.ones((3, 3)), (2, 2, 2)), ["汇聚窗口", "(2, 2, 2)"]),
     (lambda: d2l.pool2d(nd.ones((3, 3)), True), ["汇聚窗口", "True"]),
+    (lambda: d2l.pool2d(nd.ones((4, 4)), 2, stride=None), ["步幅 stride", "None"]),
 ]
 
 
 def test_numpy_integers_are_accepted_as_sizes():
     Y = d2l.corr2d_fast(nd.ones((5, 5)), nd.ones((2, 2)), padding=onp.int64(1), stride=(onp.int32(2), 1))
     assert Y.shape == (3, 6)
-    assert d2l.pool2d(nd.ones((4, 4)), onp.int64(2)).shape == (2, 2)
+    assert d2l.pool2d(nd.ones((4, 4)), onp.int64(2), stride=onp.int64(2)).shape == (2, 2)
 
 
 @pytest.mark.parametrize("fn, words", ERRORS, ids=[f"case{i}" for i in range(len(ERRORS))])

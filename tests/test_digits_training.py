@@ -6,6 +6,7 @@ import mxnet as mx
 import numpy as onp
 import pytest
 from mxnet import gluon, init, nd
+from mxnet.gluon import nn
 
 import d2lutils
 from d2lutils import DigitsSplit
@@ -128,7 +129,7 @@ def test_train_prints_one_line_per_epoch(digits, capsys):
     history = d2lutils.train(net, small, 3, 32, trainer, mx.cpu(), show_plot=False)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
-    pattern = r"轮次  \d，损失 \d+\.\d{4}，训练准确率 [01]\.\d{3}，测试准确率 [01]\.\d{3}"
+    pattern = r"迭代周期  \d，损失 \d+\.\d{4}，训练准确率 [01]\.\d{3}，测试准确率 [01]\.\d{3}"
     assert all(re.fullmatch(pattern, line) for line in lines), lines
     assert set(history) == {"loss", "train_acc", "test_acc"} and len(history["loss"]) == 3
     assert history["loss"][-1] < history["loss"][0]
@@ -148,3 +149,14 @@ def test_lenet_digits_shapes():
     net = _net([mx.cpu()], dtype="float32")
     assert net(nd.zeros((7, 1, 8, 8))).shape == (7, 10)
     assert d2lutils.lenet_digits(num_classes=3)[-1]._units == 3
+
+
+def test_lenet_digits_activation_and_pool_choices():
+    net = d2lutils.lenet_digits(activation="sigmoid", pool="avg")
+    assert isinstance(net[1], nn.AvgPool2D) and isinstance(net[3], nn.AvgPool2D)
+    assert "sigmoid" in str(net[0]) and "sigmoid" in str(net[4]) and "relu" not in str(net)
+    assert isinstance(d2lutils.lenet_digits()[1], nn.MaxPool2D)
+    with pytest.raises(ValueError, match="'softplus'"):
+        d2lutils.lenet_digits(activation="softplus")
+    with pytest.raises(ValueError, match="'min'"):
+        d2lutils.lenet_digits(pool="min")

@@ -77,3 +77,17 @@ def test_checker_catches_each_kind_of_problem(tmp_path):
     assert not problems_of(_write(tmp_path, [_cell("1", [err], tags=["raises-exception"])]))
     (tmp_path / "bad.ipynb").write_text("{not json")
     assert problems_of(tmp_path / "bad.ipynb")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_learning_goals_are_a_heading_before_the_first_lesson_code(path):
+    """“学习目标”是二级标题（出现在目录里），位于设置单元格之后、第一个课程代码单元格之前。"""
+    nb = nbformat.read(path, as_version=4)
+    after_setup = [c for c in nb.cells if c.get("id") not in ("colab-badge", "colab-setup")][1:]
+    opening = []
+    for cell in after_setup:
+        if cell.cell_type == "code":
+            break
+        opening.append(cell.source)
+    lines = "\n".join(opening).splitlines()
+    assert "## 学习目标" in lines, f"{path.name}：开头（第一个代码单元格之前）没有“## 学习目标”标题"

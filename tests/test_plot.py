@@ -17,7 +17,7 @@ A, B = nd.ones((2, 3)), nd.array([[1, -1]])  # mxnet 首次创建数组时有自
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")      # 任何警告都会被记录下来
     p.show_heatmaps([A, B], ["输入 X", "卷积核 K"])
-    p.plot([1, 2, 3], [[3, 2, 1], [1, 2, 3]], xlabel="轮次", ylabel="损失", legend=["甲", "乙"])
+    p.plot([1, 2, 3], [[3, 2, 1], [1, 2, 3]], xlabel="迭代周期", ylabel="损失", legend=["甲", "乙"])
     for num in plt.get_fignums():
         plt.figure(num).canvas.draw()      # 真正渲染文字：缺字形的警告在这里产生
 print("font:", p.use_cjk_font())

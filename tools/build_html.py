@@ -6,7 +6,11 @@
 
 生成 ``index.html``（课程目录：课号和中文课名，课名取自每个笔记本的第一个标题）
 和每课一页 ``NN_topic.html``（图嵌在页面里，页首有返回目录的链接）。
-Colab 设置单元格只在 Colab 上有用，阅读版里省略。
+Colab 设置单元格只在 Colab 上有用，阅读版里省略；Colab 徽章（一张外链图片）换成文字链接。
+
+阅读版不从任何 CDN 载入东西：公式在生成时由 latex2mathml 转成 MathML（浏览器原生排版），
+页面模板 tools/html_template/lab_offline/ 去掉了 nbconvert 默认从 CDN 载入的
+require.js、MathJax 和 Mermaid。所以离线或 CDN 被屏蔽时页面也一样。
 """
 
 from __future__ import annotations
@@ -18,9 +22,27 @@ import sys
 from pathlib import Path
 
 import nbformat
+from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_DIR = Path(__file__).resolve().parent / "html_template"
+
+# Markdown 里不转换的部分：围栏代码块和行内代码；其余部分里的 $$...$$（独立公式）和 $...$（行内公式）
+_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
+
+
+def math_to_mathml(markdown: str) -> str:
+    """把 Markdown 中的 LaTeX 公式换成 MathML 标签（代码里的 $ 不动）。"""
+    def one(m: re.Match) -> str:
+        display = m.group(1) is not None
+        tex = (m.group(1) if display else m.group(2)).strip()
+        mathml = latex_to_mathml(tex, display="block" if display else "inline")
+        return f"\n\n{mathml}\n\n" if display else mathml
+
+    parts = _CODE.split(markdown)
+    return "".join(part if i % 2 else _MATH.sub(one, part) for i, part in enumerate(parts))
 
 
 def title_of(nb: nbformat.NotebookNode) -> str:
@@ -42,6 +64,11 @@ def course_title() -> str:
 def render_lesson(exporter: HTMLExporter, nb: nbformat.NotebookNode, title: str) -> str:
     nb = nbformat.from_dict(nb)
     nb.cells = [c for c in nb.cells if c.metadata.get("course_header") != "setup"]
+    for cell in nb.cells:
+        if cell.metadata.get("course_header") == "badge":  # 外链图片换成文字链接：页面不发出请求
+            cell.source = re.sub(r"\[!\[[^\]]*\]\([^)]*\)\]\(([^)]*)\)", r"[在 Colab 中打开](\1)", cell.source)
+        elif cell.cell_type == "markdown":
+            cell.source = math_to_mathml(cell.source)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     nav = ('<nav style="max-width:1100px;margin:1em auto;padding:0 1em;font-size:15px">'
            '<a href="index.html">← 返回课程目录</a></nav>')
@@ -81,7 +108,8 @@ def build(out: Path, notebooks: list[Path] | None = None) -> list[Path]:
     notebooks = notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     out.mkdir(parents=True, exist_ok=True)
     # 阅读版省略了 Colab 设置单元格，执行编号会从 2 开始，所以不显示 In [n] / Out[n]
-    exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(template_name="lab_offline", extra_template_basedirs=[str(TEMPLATE_DIR)],
+                            exclude_input_prompt=True, exclude_output_prompt=True)
     lessons, written = [], []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)

@@ -1,0 +1,176 @@
+"""第 02 课《自定义卷积层》的练习与检查。"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as onp
+
+from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_function,
+               expect_number, expect_shape, fixed_rng, module_api, to_numpy)
+
+
+def _corr(X, K):
+    kh, kw = K.shape
+    oh, ow = X.shape[0] - kh + 1, X.shape[1] - kw + 1
+    return sum(K[a, b] * X[a:a + oh, b:b + ow] for a in range(kh) for b in range(kw))
+
+
+def _grad_K(f, X, K, Y):
+    """对 L = sum((f(X, K) - Y)^2) 求卷积核的梯度。"""
+    from mxnet import autograd
+    K_ = K.copy()
+    K_.attach_grad()
+    with autograd.record():
+        loss = ((f(X, K_) - Y) ** 2).sum()
+    loss.backward()
+    return K_.grad.asnumpy()
+
+
+def judge1(corr2d_stack, stack_grad_same):
+    f = expect_function(corr2d_stack, "corr2d_stack")
+    from mxnet import nd
+    import d2lutils
+
+    try:
+        source = inspect.getsource(f)
+    except (OSError, TypeError):
+        source = "stack"
+    if "stack" not in source:
+        raise Wrong("题目要求把逐个算出的元素放进列表，再用 nd.stack 拼起来。")
+    rng = fixed_rng(2)
+    X, Y = d2lutils.edge_data()
+    K = nd.array([[0.5, -0.3]])
+    X2 = nd.array(rng.integers(-3, 4, size=(4, 5)))
+    K2 = nd.array(rng.integers(-3, 4, size=(2, 2)))
+    for A, B in [(X, K), (X2, K2)]:
+        got = call(f, A, B, what="corr2d_stack")
+        expect_array(got, _corr(A.asnumpy(), B.asnumpy()), f"{A.shape} 的输入、{B.shape} 的卷积核时的输出")
+    try:
+        g = _grad_K(f, X, K, Y)
+    except Exception as err:
+        if "nplace" in str(err):
+            raise Wrong("在 autograd.record() 里做了原地赋值（Y[i, j] = ...）："
+                        "把每个元素算出来放进列表，最后用 nd.stack 拼起来。")
+        raise
+    expect_array(g, _grad_K(d2lutils.corr2d_fast, X, K, Y), "corr2d_stack 求出的卷积核梯度")
+    expect_choice(stack_grad_same, True, "预测 stack_grad_same", (True, False), known={
+        False: "你的函数已经能求梯度，而且与 corr2d_fast 的相同：nd.stack、切片、乘法、求和都产生新数组，"
+               "自动求导能记录它们；只是算子调用多、慢。"})
+
+
+def _ref1():
+    from mxnet import nd
+
+    def corr2d_stack(X, K):
+        h, w = K.shape
+        rows = [nd.stack(*[(X[i:i + h, j:j + w] * K).sum() for j in range(X.shape[1] - w + 1)])
+                for i in range(X.shape[0] - h + 1)]
+        return nd.stack(*rows).reshape((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    return corr2d_stack, True
+
+
+def _wrong1_inplace():
+    from mxnet import nd
+
+    def corr2d_stack(X, K):  # 第 01 课那样逐元素赋值
+        h, w = K.shape
+        Y = nd.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+        for i in range(Y.shape[0]):
+            for j in range(Y.shape[1]):
+                Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+        return Y
+    return corr2d_stack, True
+
+
+def judge2(n_slice, n_mul):
+    expect_number(n_slice, 8, "slice 的个数", known={
+        4: "slice 少算了一半：每个卷积核元素要切两次，一次取输入的平移窗口，一次取卷积核的那个元素。",
+        2: "2 × 2 的卷积核有 4 个元素，每个元素要切两次。"})
+    expect_number(n_mul, 4, "broadcast_mul 的个数", known={
+        8: "每个卷积核元素只乘一次：窗口乘以卷积核的那个元素。"})
+
+
+def judge3(shape_3x3):
+    expect_shape(shape_3x3, (4, 6), "输出形状", known={
+        (6, 8): "没有填充时输出比输入小：高 6 - 3 + 1，宽 8 - 3 + 1。",
+        (3, 5): "是 n - k + 1，不是 n - k。"})
+
+
+def judge4(weight_shape):
+    expect_shape(weight_shape, (1, 1, 1, 2), "weight 的形状", known={
+        (1, 2): "nn.Conv2D 的权重多两个维度：(输出通道数, 输入通道数, 高, 宽)。",
+        (1, 2, 1, 1): "顺序是 (输出通道数, 输入通道数, 高, 宽)：卷积核的高和宽在最后。"})
+
+
+LESSON = Lesson("02", [
+    Exercise(
+        "02", 1, "用 nd.stack 逐元素计算", ("corr2d_stack", "stack_grad_same"), judge1,
+        hint_text="对每一行 i，先把这一行的各个输出元素 (X[i:i+h, j:j+w] * K).sum() 放进列表，"
+                  "nd.stack 成一行；再把各行 nd.stack 起来。整个过程没有 Y[i, j] = ... 这样的赋值。",
+        solution_text="""
+            def corr2d_stack(X, K):
+                h, w = K.shape
+                rows = [nd.stack(*[(X[i:i + h, j:j + w] * K).sum() for j in range(X.shape[1] - w + 1)])
+                        for i in range(X.shape[0] - h + 1)]
+                return nd.stack(*rows).reshape((X.shape[0] - h + 1, X.shape[1] - w + 1))
+            stack_grad_same = True
+            能求梯度，而且与 corr2d_fast 的梯度相同（都是精确的导数）：nd.stack 产生新数组，没有原地操作。
+            代价是算子调用次数与输出元素个数成正比，比平移相加慢得多（见第 05 课）。
+        """,
+        reference=_ref1,
+        wrong=[Case("逐元素原地赋值（第 01 课的写法）", _wrong1_inplace, "原地赋值"),
+               Case("写对了函数却预测不能求梯度", lambda: (_ref1()[0], False), "能求梯度")],
+        question="不用原地赋值也能“逐元素”地算互相关：把每个输出元素算出来放进 Python 列表，最后用 `nd.stack` "
+                 "拼起来。写出这样的 `corr2d_stack(X, K)`；先预测它能不能在 `autograd.record()` 里求梯度、"
+                 "求出的卷积核梯度与 `corr2d_fast` 的是否相同（`stack_grad_same = True` 或 `False`）。",
+        template="stack_grad_same = ...   # 先写预测：True 或 False\n\n"
+                 "def corr2d_stack(X, K):\n    # 在这里写你的代码（用 nd.stack，不用 Y[i, j] = ...）\n    return ...\n"),
+    Exercise(
+        "02", 2, "计算图里的算子", ("n_slice", "n_mul"), judge2,
+        hint_text="读一读 d2lutils.blocks._corr2d_shift_add：卷积核的每个元素各做几次 slice、几次 broadcast_mul？",
+        solution_text="""
+            n_slice, n_mul = 8, 4
+            2 × 2 的卷积核有 4 个元素；每个元素 slice 两次（输入的平移窗口、卷积核的那个元素），
+            broadcast_mul 一次。可以这样数：
+            from collections import Counter
+            h2 = d2lutils.HybridConv2D(kernel_size=(2, 2)); h2.initialize(); h2.hybridize()
+            ops = [n['op'] for n in json.loads(h2(mx.sym.var('data')).tojson())['nodes'] if n['op'] != 'null']
+            print(Counter(ops))
+        """,
+        reference=lambda: (8, 4),
+        wrong=[Case("每个元素只切一次", lambda: (4, 4), "slice 少算了一半"),
+               Case("乘法数成 8", lambda: (8, 8), "只乘一次")],
+        question="对 $2 \\times 2$ 的卷积核，hybridize 之后的计算图里有几个 `slice`（`n_slice`）、"
+                 "几个 `broadcast_mul`（`n_mul`）？先预测，再用本节构造计算图的方法数一数。",
+        template="n_slice = ...\nn_mul = ...\n"),
+    Exercise(
+        "02", 3, "3 × 3 卷积层的输出形状", ("shape_3x3",), judge3,
+        hint_text="没有填充、步幅为 1：输出形状是 (n_h - k_h + 1, n_w - k_w + 1)。",
+        solution_text="""
+            shape_3x3 = (4, 6)   # (6 - 3 + 1, 8 - 3 + 1)
+            c3 = d2lutils.Conv2D(kernel_size=(3, 3)); c3.initialize(); print(c3(X).shape)
+        """,
+        reference=lambda: ((4, 6),),
+        wrong=[Case("与输入同样大", lambda: ((6, 8),), "没有填充"),
+               Case("少加 1", lambda: ((3, 5),), "n - k + 1")],
+        question="对 $6 \\times 8$ 的 `X` 用 $3 \\times 3$ 的 `d2lutils.Conv2D`，输出的形状 `shape_3x3` 是什么？",
+        template="shape_3x3 = ...   # 例如 (2, 3)\n"),
+    Exercise(
+        "02", 4, "nn.Conv2D 的权重形状", ("weight_shape",), judge4,
+        hint_text="nn.Conv2D 的权重总是四维的：输出通道、输入通道、卷积核的高、宽（第 07 课细讲）。",
+        solution_text="""
+            weight_shape = (1, 1, 1, 2)
+            nn.Conv2D 处理多通道的批量输入 (批量大小, 通道, 高, 宽)，权重的形状是
+            (输出通道数, 输入通道数, k_h, k_w)；这里各有 1 个通道，所以多出两个长度为 1 的维度。
+            c4 = nn.Conv2D(channels=1, kernel_size=(1, 2), in_channels=1); c4.initialize(); print(c4.weight.shape)
+        """,
+        reference=lambda: ((1, 1, 1, 2),),
+        wrong=[Case("只写卷积核的高和宽", lambda: ((1, 2),), "多两个维度"),
+               Case("高宽放在前面", lambda: ((1, 2, 1, 1),), "顺序是")],
+        question="`nn.Conv2D(channels=1, kernel_size=(1, 2))` 的 `weight` 形状 `weight_shape` 是什么？"
+                 "为什么比我们的 `(1, 2)` 多两个维度？",
+        template="weight_shape = ...\n"),
+])
+
+module_api(LESSON, globals())

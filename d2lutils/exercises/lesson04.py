@@ -1,0 +1,78 @@
+"""第 04 课《在 CPU 和 GPU 上计算》的练习与检查。"""
+
+from __future__ import annotations
+
+from . import Case, Exercise, Lesson, expect_choice, module_api
+
+ERRORS = ("RuntimeError", "MXNetError", "ValueError", "没有错误")
+
+
+def judge1(same_as_in_context, same_copyto):
+    expect_choice(same_as_in_context, True, "y.as_in_context(other) is y", (True, False), known={
+        False: "as_in_context 只在需要时复制：y 已经在 other 上，它直接返回 y 本身。"})
+    expect_choice(same_copyto, False, "y.copyto(other) is y", (True, False), known={
+        True: "copyto 总是复制，即使目标设备就是数组所在的设备，返回的也是一个新数组。"})
+
+
+def judge2(original_changes):
+    expect_choice(original_changes, True, "original_changes", (True, False), known={
+        False: "as_in_context 在同一设备上返回的就是原数组这个对象（b is a），"
+               "b[:] = 7 原地修改的正是 a。要一份独立的副本，用 copyto 或 copy()。"})
+
+
+def judge3(error_3):
+    expect_choice(error_3, "RuntimeError", "error_3", ERRORS, known={
+        "没有错误": "参数只留在 other 上以后，Gluon 在 ctx 上找不到参数：数据在哪个设备，参数就要在哪个设备上有一份。",
+        "MXNetError": "MXNetError 是算子在 C++ 里报的错；这里还没到算子，Gluon 取参数时就发现参数不在数据的设备上。",
+        "ValueError": "不是参数形状的问题：报错说参数“没有在这个设备上初始化”。"})
+
+
+LESSON = Lesson("04", [
+    Exercise(
+        "04", 1, "as_in_context 与 copyto", ("same_as_in_context", "same_copyto"), judge1,
+        hint_text="一个总是复制，一个只在需要时复制。",
+        solution_text="""
+            same_as_in_context, same_copyto = True, False
+            print(y.as_in_context(other) is y, y.copyto(other) is y)   # True False
+        """,
+        reference=lambda: (True, False),
+        wrong=[Case("以为 copyto 不复制", lambda: (True, True), "copyto 总是复制"),
+               Case("以为 as_in_context 总复制", lambda: (False, False), "只在需要时复制")],
+        question="`y` 在 `other` 上。`y.as_in_context(other) is y`（`same_as_in_context`）和 "
+                 "`y.copyto(other) is y`（`same_copyto`）分别是 `True` 还是 `False`？先预测，再运行验证。",
+        template="same_as_in_context = ...   # True 或 False\nsame_copyto = ...\n"),
+    Exercise(
+        "04", 2, "修改 as_in_context 的返回值", ("original_changes",), judge2,
+        hint_text="上一题：as_in_context 在同一设备上返回的是不是同一个对象？",
+        solution_text="""
+            original_changes = True
+            a = nd.zeros((3,), ctx=ctx); b = a.as_in_context(ctx); b[:] = 7; print(a)   # [7. 7. 7.]
+        """,
+        reference=lambda: (True,),
+        wrong=[Case("以为原数组不变", lambda: (False,), "b is a")],
+        question="`as_in_context` 在同一设备上返回原数组。`a = nd.zeros((3,), ctx=ctx)`，"
+                 "`b = a.as_in_context(ctx)`，再 `b[:] = 7`：`a` 会变吗（`original_changes`）？",
+        template="original_changes = ...   # True 或 False\n"),
+    Exercise(
+        "04", 3, "参数只留在另一个设备上", ("error_3",), judge3,
+        hint_text="本节“把数据交给参数不在那个设备上的层”那一段报的是什么错？",
+        solution_text="""
+            error_3 = 'RuntimeError'
+            net2.collect_params().reset_ctx(other)
+            try:
+                net2(X4)
+            except RuntimeError as err:
+                print(type(err).__name__, str(err).split('.')[0])
+            # RuntimeError Parameter 'conv1_weight' was not initialized on context cpu(0)
+            注意：这个单元格会改动 net2，运行后上面的单元格要从头重跑。
+        """,
+        reference=lambda: ("RuntimeError",),
+        wrong=[Case("以为能正常运行", lambda: ("没有错误",), "参数就要在哪个设备上"),
+               Case("以为是算子报错", lambda: ("MXNetError",), "Gluon 取参数时")],
+        question="把 `net2`（参数在 `ctx` 和 `other` 两个设备上）的参数用 `reset_ctx` 只留在 `other` 上，"
+                 "再把 `ctx` 上的数据交给它，会发生什么？`error_3` 写出报错的类型名"
+                 "（`'RuntimeError'`、`'MXNetError'`、`'ValueError'`）或 `'没有错误'`。",
+        template="error_3 = ...   # 'RuntimeError'、'MXNetError'、'ValueError' 或 '没有错误'\n"),
+])
+
+module_api(LESSON, globals())

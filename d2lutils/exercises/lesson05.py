@@ -1,0 +1,211 @@
+"""第 05 课《为什么要向量化》的练习与检查。"""
+
+from __future__ import annotations
+
+import numpy as onp
+
+from . import (Case, Exercise, Lesson, Wrong, call, count_indexing, expect_array, expect_function,
+               expect_number, expect_shape, fixed_rng, loop_count, module_api)
+
+
+def _nd(a):
+    from mxnet import nd
+    return nd.array(a)
+
+
+def _corr_multi(X, K, stride=1):
+    X, K = onp.asarray(X, float), onp.asarray(K, float)
+    kh, kw = K.shape[-2:]
+    oh, ow = (X.shape[-2] - kh) // stride + 1, (X.shape[-1] - kw) // stride + 1
+    out = onp.zeros((oh, ow))
+    for a in range(kh):
+        for b in range(kw):
+            window = X[..., a:a + stride * (oh - 1) + 1:stride, b:b + stride * (ow - 1) + 1:stride]
+            out += (K[..., a, b, None, None] * window).reshape((-1, oh, ow)).sum(axis=0)
+    return out
+
+
+def judge1(cols_shape):
+    expect_shape(cols_shape, (6, 12), "展开矩阵的形状", known={
+        (12, 6): "im2col 每一列是一个窗口：行数是窗口的元素个数 2 × 3，列数是窗口的个数。",
+        (6, 42): "忘了步幅 2：填充后 7 × 9 的输入上，步幅 2 只有 3 × 4 个窗口位置。",
+        (6, 6): "忘了填充 1：填充后输入是 7 × 9。"})
+
+
+def judge2(corr2d_multi_in_im2col):
+    f = expect_function(corr2d_multi_in_im2col, "corr2d_multi_in_im2col")
+    rng = fixed_rng(3)
+    for shape_x, shape_k in [((2, 4, 4), (2, 2, 2)), ((3, 5, 6), (3, 2, 3))]:
+        A = rng.integers(-3, 4, size=shape_x)
+        B = rng.integers(-3, 4, size=shape_k)
+        got = call(f, _nd(A), _nd(B), what="corr2d_multi_in_im2col")
+        expect_array(got, _corr_multi(A, B), f"输入 {shape_x}、卷积核 {shape_k} 时的输出")
+    if loop_count(f):
+        raise Wrong("结果对了，但你用了 Python 循环：题目要求整个计算只用一次 im2col 和一次 nd.dot，"
+                    "所有通道的窗口已经摞在展开矩阵的同一列里。")
+
+
+def _ref2():
+    def corr2d_multi_in_im2col(X, K):
+        from mxnet import nd
+        import d2lutils
+        o_h, o_w = X.shape[1] - K.shape[1] + 1, X.shape[2] - K.shape[2] + 1
+        return nd.dot(K.reshape((1, -1)), d2lutils.im2col(X, K.shape[1:])).reshape((o_h, o_w))
+    return (corr2d_multi_in_im2col,)
+
+
+def _wrong2_loop():
+    def corr2d_multi_in_im2col(X, K):
+        import d2lutils
+        return sum(d2lutils.corr2d(X[c], K[c]) for c in range(X.shape[0]))
+    return (corr2d_multi_in_im2col,)
+
+
+def _wrong2_noreshape():
+    def corr2d_multi_in_im2col(X, K):
+        from mxnet import nd
+        import d2lutils
+        return nd.dot(K.reshape((1, -1)), d2lutils.im2col(X, K.shape[1:]))
+    return (corr2d_multi_in_im2col,)
+
+
+N, KS = 1024, 7
+O = N - KS + 1
+MB_IM2COL, MB_ROWS = KS * KS * O * O * 4 / 2 ** 20, KS * N * O * 4 / 2 ** 20
+
+
+def judge3(mb_im2col, mb_rows):
+    for value, mib, what in [(mb_im2col, MB_IM2COL, "im2col 的展开矩阵"), (mb_rows, MB_ROWS, "按行展开的矩阵")]:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise Wrong(f"{what}的大小应该是一个数（单位 MB），你给的是 {value!r}。")
+        if abs(value - mib) <= 0.6 or abs(value - mib * 2 ** 20 / 1e6) <= 0.6:
+            continue
+        if what.startswith("im2col") and abs(value - KS * KS * N * N * 4 / 2 ** 20) <= 0.6:
+            raise Wrong("你用了输入的大小 1024 × 1024：窗口只有 (1024-7+1)² 个，展开矩阵是 49 × 1018²。")
+        if abs(value * 4 - mib) <= 1:
+            raise Wrong(f"{what}：float32 每个元素占 4 字节，别忘了乘以 4。")
+        raise Wrong(f"{what}的大小不对：你写的是 {value:g} MB（1 MB 按 2^20 字节算）。")
+
+
+def judge4(corr2d_shift_stride):
+    f = expect_function(corr2d_shift_stride, "corr2d_shift_stride")
+    rng = fixed_rng(4)
+    A = rng.integers(-3, 4, size=(7, 8))
+    B = rng.integers(-3, 4, size=(3, 2))
+    for s in (1, 2, 3):
+        got = call(f, _nd(A), _nd(B), s, what="corr2d_shift_stride")
+        expect_array(got, _corr_multi(A, B, stride=s), f"步幅 {s} 时的输出")
+    with count_indexing() as counter:
+        call(f, _nd(onp.ones((20, 20))), _nd(onp.ones((2, 2))), 2, what="corr2d_shift_stride")
+    if counter.count > 30:
+        raise Wrong(f"结果对了，但在 20 × 20 的输入上数组的下标读写做了 {counter.count} 次：你在逐个输出元素循环。"
+                    "平移相加只对卷积核的元素循环（2 × 2 的卷积核只循环 4 次），每次用 nd.slice 的 step 参数取一整块隔行隔列的切片。")
+
+
+def _ref4():
+    def corr2d_shift_stride(X, K, stride):
+        from mxnet import nd
+        k_h, k_w = K.shape
+        o_h, o_w = (X.shape[0] - k_h) // stride + 1, (X.shape[1] - k_w) // stride + 1
+        Y = nd.zeros((o_h, o_w))
+        for a in range(k_h):
+            for b in range(k_w):
+                Y = Y + K[a, b] * nd.slice(X, begin=(a, b), step=(stride, stride),
+                                           end=(a + stride * (o_h - 1) + 1, b + stride * (o_w - 1) + 1))
+        return Y
+    return (corr2d_shift_stride,)
+
+
+def _wrong4_elementwise():
+    def corr2d_shift_stride(X, K, stride):
+        from mxnet import nd
+        k_h, k_w = K.shape
+        Y = nd.zeros(((X.shape[0] - k_h) // stride + 1, (X.shape[1] - k_w) // stride + 1))
+        for i in range(Y.shape[0]):
+            for j in range(Y.shape[1]):
+                Y[i, j] = (X[i * stride:i * stride + k_h, j * stride:j * stride + k_w] * K).sum()
+        return Y
+    return (corr2d_shift_stride,)
+
+
+def _wrong4_nostride():
+    def corr2d_shift_stride(X, K, stride):
+        import d2lutils
+        return d2lutils.corr2d_shift(X, K)
+    return (corr2d_shift_stride,)
+
+
+LESSON = Lesson("05", [
+    Exercise(
+        "05", 1, "展开矩阵的形状", ("cols_shape",), judge1,
+        hint_text="先算填充后的输入形状，再用 (n - k) // s + 1 算窗口位置的个数；展开矩阵每列是一个窗口。",
+        solution_text="""
+            cols_shape = (6, 12)
+            填充后 7 × 9；窗口位置 ((7-2)//2+1) × ((9-3)//2+1) = 3 × 4 = 12 个，每个窗口 2 × 3 = 6 个元素。
+            print(d2lutils.im2col(nd.ones((5, 7)), (2, 3), padding=1, stride=2).shape)
+        """,
+        reference=lambda: ((6, 12),),
+        wrong=[Case("行列对调", lambda: ((12, 6),), "每一列是一个窗口"),
+               Case("忘了步幅", lambda: ((6, 42),), "忘了步幅"),
+               Case("忘了填充", lambda: ((6, 6),), "忘了填充")],
+        question="对 $5 \\times 7$ 的输入、$2 \\times 3$ 的窗口、填充 1、步幅 2，`d2lutils.im2col` 返回的展开矩阵"
+                 "是什么形状（`cols_shape`）？",
+        template="cols_shape = ...\n"),
+    Exercise(
+        "05", 2, "多输入通道的 im2col", ("corr2d_multi_in_im2col",), judge2,
+        hint_text="d2lutils.im2col(X, K.shape[1:]) 对 (c, h, w) 的 X 把所有通道的窗口摞在同一列；"
+                  "卷积核拉平成一行 K.reshape((1, -1))，一次 nd.dot，再 reshape 成输出的高和宽。",
+        solution_text="""
+            def corr2d_multi_in_im2col(X, K):
+                o_h, o_w = X.shape[1] - K.shape[1] + 1, X.shape[2] - K.shape[2] + 1
+                return nd.dot(K.reshape((1, -1)), d2lutils.im2col(X, K.shape[1:])).reshape((o_h, o_w))
+            检查与 NumPy 的逐通道互相关之和比较（两组形状），并要求函数里没有 Python 循环。
+        """,
+        reference=_ref2,
+        wrong=[Case("逐通道循环（值对但没有向量化）", _wrong2_loop, "用了 Python 循环"),
+               Case("忘了变回 (高, 宽)", _wrong2_noreshape, "形状应为")],
+        question="多输入通道时，im2col 把所有通道的窗口摞在同一列里。写出 `corr2d_multi_in_im2col(X, K)`"
+                 "（`X` 为 $(c, h, w)$，`K` 为 $(c, k_h, k_w)$）：只用一次 `d2lutils.im2col` 和一次 `nd.dot`，"
+                 "不用 Python 循环。检查会与逐通道互相关再相加的结果比较。",
+        template="def corr2d_multi_in_im2col(X, K):\n    # 一次 im2col、一次 nd.dot，不用循环\n    return ...\n"),
+    Exercise(
+        "05", 3, "展开矩阵占多少内存", ("mb_im2col", "mb_rows"), judge3,
+        hint_text="im2col：k² 行 × (n-k+1)² 列；按行展开：k 行 × n × (n-k+1)。float32 每个元素 4 字节，1 MB = 2^20 字节。",
+        solution_text="""
+            n, k = 1024, 7; o = n - k + 1
+            mb_im2col = k * k * o * o * 4 / 2**20   # 约 194 MB
+            mb_rows = k * n * o * 4 / 2**20         # 约 28 MB
+            按行展开只在宽方向展开，比 im2col 小 k 倍左右，所以大问题上 corr2d_fast 选它。
+        """,
+        reference=lambda: (MB_IM2COL, MB_ROWS),
+        wrong=[Case("用了输入的大小", lambda: (KS * KS * N * N * 4 / 2 ** 20, MB_ROWS), "输入的大小"),
+               Case("忘了每个元素 4 字节", lambda: (MB_IM2COL / 4, MB_ROWS), "乘以 4")],
+        question="对 $1024 \\times 1024$ 的输入和 $7 \\times 7$ 的卷积核，im2col 的展开矩阵（`mb_im2col`）"
+                 "和按行展开的展开矩阵（`mb_rows`）在 float32 下各占多少 MB（1 MB = $2^{20}$ 字节）？",
+        template="mb_im2col = ...\nmb_rows = ...\n"),
+    Exercise(
+        "05", 4, "带步幅的平移相加", ("corr2d_shift_stride",), judge4,
+        hint_text="输出形状 ((n_h-k_h)//s+1, (n_w-k_w)//s+1)；对卷积核的每个元素 (a, b) 取 "
+                  "nd.slice(X, begin=(a, b), end=(a + s*(o_h-1) + 1, b + s*(o_w-1) + 1), step=(s, s))。",
+        solution_text="""
+            def corr2d_shift_stride(X, K, stride):
+                k_h, k_w = K.shape
+                o_h, o_w = (X.shape[0] - k_h) // stride + 1, (X.shape[1] - k_w) // stride + 1
+                Y = nd.zeros((o_h, o_w))
+                for a in range(k_h):
+                    for b in range(k_w):
+                        Y = Y + K[a, b] * nd.slice(X, begin=(a, b), step=(stride, stride),
+                                                   end=(a + stride * (o_h - 1) + 1, b + stride * (o_w - 1) + 1))
+                return Y
+            与 d2lutils.corr2d_shift(X, K, stride=s) 相同。循环次数只等于卷积核的元素个数。
+        """,
+        reference=_ref4,
+        wrong=[Case("逐个输出元素循环（值对但没有向量化）", _wrong4_elementwise, "逐个输出元素循环"),
+               Case("忽略了 stride", _wrong4_nostride, "形状应为")],
+        question="给本节的 `corr2d_shift` 加上步幅参数：写出 `corr2d_shift_stride(X, K, stride)`"
+                 "（提示：`X[a:a + ..., b:b + ...]` 换成带 `step` 参数的 `nd.slice`）。只对卷积核的元素循环；"
+                 "检查会与 `d2lutils.corr2d_shift(X, K, stride=s)` 比较，并数一数数组下标读写的次数。",
+        template="def corr2d_shift_stride(X, K, stride):\n    # 在这里写你的代码\n    return ...\n"),
+])
+
+module_api(LESSON, globals())

@@ -1,0 +1,163 @@
+"""第 07 课《多输入多输出通道》的练习与检查。"""
+
+from __future__ import annotations
+
+import numpy as onp
+
+from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_function,
+               expect_number, expect_shape, fixed_rng, module_api, to_numpy)
+
+X2 = onp.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]],
+                [[1, 2, 3], [4, 5, 6], [7, 8, 9]]], dtype=float)
+
+
+def _nd(a):
+    from mxnet import nd
+    return nd.array(a)
+
+
+def judge1(out_shape_1, params_1):
+    expect_shape(out_shape_1, (8, 32, 32), "输出形状", known={
+        (3, 32, 32): "输出的通道数是卷积核的第一维（输出通道数 8），不是输入的通道数。",
+        (8, 28, 28): "别忘了填充 2：(32 + 4 - 5) + 1 = 32。",
+        (32, 32): "多输出通道的输出有三个维度：(输出通道数, 高, 宽)。"})
+    expect_number(params_1, 608, "参数个数", known={
+        600: "题目问的参数含偏置：每个输出通道还有一个偏置，共 8 个。",
+        75 + 1: "卷积核有 8 × 3 × 5 × 5 个元素，不只是一个输出通道的 3 × 5 × 5。"})
+
+
+def judge2(weights_2, mults_2):
+    expect_number(weights_2, 4608, "权重个数", known={
+        4640: "题目问的是权重，不含 32 个偏置。",
+        288: "每个输出通道都有自己的 16 × 3 × 3 卷积核：再乘以 32。"})
+    expect_number(mults_2, 73728, "乘法次数", known={
+        4608: "每个输出位置（4 × 4 个）都要把全部权重用一遍：4608 × 16。",
+        4608 * 64: "输出是 4 × 4 = 16 个位置，不是 8 × 8。"})
+
+
+def judge3(K_sum):
+    K = to_numpy(K_sum, "卷积核 K_sum")
+    if K.shape == (2, 1, 1, 1):
+        raise Wrong("形状应为 (c_o, c_i, 1, 1) = (1, 2, 1, 1)：1 个输出通道、2 个输入通道。")
+    if K.shape != (1, 2, 1, 1):
+        raise Wrong(f"1 × 1 卷积核的形状应为 (输出通道数, 输入通道数, 1, 1) = (1, 2, 1, 1)，你的是 {K.shape}。")
+    out = onp.einsum("oi,ihw->ohw", K[:, :, 0, 0], X2)
+    expect_array(out[0], X2[0] + X2[1], "用 K_sum 得到的输出", known=[
+        ((X2[0] + X2[1]) / 2, "你得到的是两个通道的平均：要求和，两个权重都应为 1。")])
+
+
+def judge4(equivalent_4, merge_1x1):
+    expect_choice(equivalent_4, True, "equivalent_4", (True, False), known={
+        False: "1 × 1 卷积就是对通道做矩阵乘法，两次矩阵乘法可以合成一次：(B A) x = B (A x)。"})
+    f = expect_function(merge_1x1, "merge_1x1")
+    rng = fixed_rng(7)
+    A = rng.standard_normal((4, 3, 1, 1))
+    B = rng.standard_normal((2, 4, 1, 1))
+    got = call(f, _nd(A), _nd(B), what="merge_1x1")
+    want = (B[:, :, 0, 0] @ A[:, :, 0, 0])[:, :, None, None]
+    expect_array(got, want, "合并后的卷积核", atol=1e-4)
+
+
+def _ref4():
+    def merge_1x1(A, B):
+        from mxnet import nd
+        return nd.dot(B.reshape((B.shape[0], -1)), A.reshape((A.shape[0], -1))).reshape(
+            (B.shape[0], A.shape[1], 1, 1))
+    return True, merge_1x1
+
+
+def _wrong4_2d():
+    def merge_1x1(A, B):
+        from mxnet import nd
+        return nd.dot(B.reshape((B.shape[0], -1)), A.reshape((A.shape[0], -1)))
+    return True, merge_1x1
+
+
+def judge5(mults_grad_X, mults_grad_K, ratio_5):
+    expect_number(mults_grad_X, 73728, "对输入求梯度的乘法次数", known={
+        4608: "输入梯度的每个元素要收集所有覆盖它的输出位置和输出通道：总次数与前向一样，每个 (输出元素, 权重) 对乘一次。"})
+    expect_number(mults_grad_K, 73728, "对卷积核求梯度的乘法次数", known={
+        4608: "每个权重的梯度要对全部 4 × 4 个输出位置求和：4608 × 16，与前向一样多。"})
+    expect_number(ratio_5, 3, "前向加反向约是前向的几倍", rel=0.05, known={
+        2: "反向要算两个梯度（对输入、对卷积核），各与前向一样多：1 + 2 = 3 倍。",
+        1: "反向传播不是免费的：它要算两个梯度。"})
+
+
+LESSON = Lesson("07", [
+    Exercise(
+        "07", 1, "输出形状和参数个数", ("out_shape_1", "params_1"), judge1,
+        hint_text="输出通道数 = 卷积核的第一维；高和宽用填充、步幅的公式。参数 = c_o c_i k_h k_w + c_o（偏置）。",
+        solution_text="""
+            out_shape_1, params_1 = (8, 32, 32), 608   # 8 × 3 × 5 × 5 + 8
+            conv = nn.Conv2D(8, kernel_size=5, padding=2, in_channels=3); conv.initialize()
+            print(conv(nd.zeros((1, 3, 32, 32))).shape[1:], conv.weight.data().size + conv.bias.data().size)
+        """,
+        reference=lambda: ((8, 32, 32), 608),
+        wrong=[Case("用了输入的通道数", lambda: ((3, 32, 32), 608), "卷积核的第一维"),
+               Case("忘了填充", lambda: ((8, 28, 28), 608), "填充 2"),
+               Case("忘了偏置", lambda: ((8, 32, 32), 600), "含偏置")],
+        question="输入形状为 $(3, 32, 32)$，卷积核形状为 $(8, 3, 5, 5)$，填充 2、步幅 1，输出形状 `out_shape_1` "
+                 "是什么？卷积层有多少个参数（含偏置，`params_1`）？",
+        template="out_shape_1 = ...\nparams_1 = ...\n"),
+    Exercise(
+        "07", 2, "LeNet 第二个卷积层的代价", ("weights_2", "mults_2"), judge2,
+        hint_text="权重 c_o × c_i × k × k；乘法次数 = 权重个数 × 输出的 h × w。",
+        solution_text="""
+            weights_2, mults_2 = conv_cost(16, 32, 3, 4, 4)   # 4608, 73728
+        """,
+        reference=lambda: (4608, 73728),
+        wrong=[Case("权重算上偏置", lambda: (4640, 73728), "不含 32 个偏置"),
+               Case("乘法只算一个位置", lambda: (4608, 4608), "每个输出位置")],
+        question="在第 09 课的 LeNet 中，第二个卷积层的输入有 16 个通道、输出有 32 个通道，卷积核为 $3 \\times 3$，"
+                 "输出为 $4 \\times 4$。它有多少个权重（`weights_2`，不含偏置）？处理一张图像要做多少次乘法（`mults_2`）？",
+        template="weights_2 = ...\nmults_2 = ...\n"),
+    Exercise(
+        "07", 3, "求通道之和的 1 × 1 卷积核", ("K_sum",), judge3,
+        hint_text="1 × 1 卷积核的形状是 (c_o, c_i, 1, 1)；输出 = 各输入通道按权重相加。",
+        solution_text="""
+            K_sum = nd.ones((1, 2, 1, 1))
+            X2 = nd.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
+            print(d2lutils.corr2d_multi_in_out_1x1(X2, K_sum)[0], X2[0] + X2[1])
+        """,
+        reference=lambda: (_nd(onp.ones((1, 2, 1, 1))),),
+        wrong=[Case("输入输出通道对调", lambda: (_nd(onp.ones((2, 1, 1, 1))),), "(1, 2, 1, 1)"),
+               Case("求了平均", lambda: (_nd(onp.full((1, 2, 1, 1), 0.5)),), "平均")],
+        question="用 $1 \\times 1$ 卷积把本节开头的 2 通道输入（$4 \\times 4$）变成一个通道，且输出等于两个通道之和。"
+                 "卷积核 `K_sum` 应该是什么？（注意本节后面把 `X` 换成了别的数组。）",
+        template="K_sum = ...   # 形状 (输出通道数, 输入通道数, 1, 1) 的 nd.array\n"),
+    Exercise(
+        "07", 4, "两个 1 × 1 卷积层", ("equivalent_4", "merge_1x1"), judge4,
+        hint_text="1 × 1 卷积核 A (4, 3, 1, 1) 就是 4 × 3 的矩阵；先用 A 再用 B，等于乘以矩阵 B A。",
+        solution_text="""
+            equivalent_4 = True
+            def merge_1x1(A, B):
+                return nd.dot(B.reshape((B.shape[0], -1)), A.reshape((A.shape[0], -1))).reshape(
+                    (B.shape[0], A.shape[1], 1, 1))
+            中间加了激活函数（例如 ReLU）就不再等价：这正是网络里 1 × 1 卷积层之间要有非线性的原因。
+        """,
+        reference=_ref4,
+        wrong=[Case("没有变回四维", _wrong4_2d, "形状应为 (2, 3, 1, 1)"),
+               Case("预测不等价", lambda: (False, _ref4()[1]), "合成一次")],
+        question="把两个 $1 \\times 1$ 卷积层接在一起（中间没有激活函数），它等价于一个 $1 \\times 1$ 卷积层吗"
+                 "（`equivalent_4`）？写出 `merge_1x1(A, B)`：先用卷积核 `A`（$(4, 3, 1, 1)$）、再用 `B`"
+                 "（$(2, 4, 1, 1)$）时，等价的那一个卷积核（$(2, 3, 1, 1)$）。",
+        template="equivalent_4 = ...   # True 或 False\n\n"
+                 "def merge_1x1(A, B):\n    # 返回形状 (B 的输出通道数, A 的输入通道数, 1, 1) 的卷积核\n    return ...\n"),
+    Exercise(
+        "07", 5, "反向传播的代价", ("mults_grad_X", "mults_grad_K", "ratio_5"), judge5,
+        hint_text="前向时每个 (输出元素, 权重) 对做一次乘法。反向传播时，同一对在对输入的梯度里乘一次"
+                  "（输出梯度 × 权重），在对卷积核的梯度里也乘一次（输出梯度 × 输入）。",
+        solution_text="""
+            mults_grad_X, mults_grad_K, ratio_5 = 73728, 73728, 3
+            对输入的梯度是“输出梯度与翻转的卷积核”的（填充后的）互相关，对卷积核的梯度是“输入与输出梯度”的互相关，
+            乘法次数都与前向相同。所以训练一步（前向 + 反向）约是推断的 3 倍；这也是训练比推断慢得多的主要原因。
+        """,
+        reference=lambda: (73728, 73728, 3),
+        wrong=[Case("以为反向只算一个梯度", lambda: (73728, 73728, 2), "1 + 2 = 3"),
+               Case("卷积核梯度只算一个位置", lambda: (73728, 4608, 3), "4 × 4 个输出位置")],
+        question="第 2 题那一层的前向计算要 73728 次乘法。反向传播要算对输入的梯度（`mults_grad_X`）和对卷积核的梯度"
+                 "（`mults_grad_K`），各要多少次乘法？一次前向加一次反向的乘法次数约是前向的几倍（`ratio_5`）？",
+        template="mults_grad_X = ...\nmults_grad_K = ...\nratio_5 = ...\n"),
+])
+
+module_api(LESSON, globals())

@@ -1,0 +1,77 @@
+"""学习者在 JupyterLab 里做练习的路径，在真正的内核里走一遍（jupyter_client，课程环境的 Python）：
+打开第 01 课、运行练习之前的单元格，在练习 3 的作答单元格里先写一个错误答案、运行检查、读中文提示，
+改正后再运行，看到通过，最后 ex.progress() 显示 1 道通过。"""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = ROOT / "notebooks" / "01_corr2d.ipynb"
+
+
+def run(kc, code: str, timeout: float = 60) -> tuple[str, str]:
+    """执行一段代码，返回 (状态, 全部文本输出)。"""
+    msg_id = kc.execute(code)
+    texts = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            texts.append(content["text"])
+        elif kind in ("execute_result", "display_data"):
+            texts.append(content["data"].get("text/plain", ""))
+        elif kind == "error":
+            texts.append(f"{content['ename']}: {content['evalue']}")
+        elif kind == "status" and content["execution_state"] == "idle":
+            break
+    while True:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply["content"]["status"], "".join(texts)
+
+
+@pytest.fixture
+def kernel():
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT / "notebooks"))
+    try:
+        yield kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_learner_writes_wrong_answer_reads_hint_fixes_it_and_passes(kernel):
+    nb = nbformat.read(LESSON, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    answer = next(c for c in code if c.source.rstrip().endswith("ex.q3.check()"))
+    before = code[:code.index(answer)]
+    for cell in before:  # 从上到下运行；预期出错的单元格（raises-exception）照样出错，不中断
+        if "show_heatmaps" in cell.source:
+            continue  # 只画图的单元格与练习无关，跳过以省下载入 matplotlib 的时间
+        status, out = run(kernel, cell.source)
+        expected = "error" if "raises-exception" in cell.metadata.get("tags", []) else "ok"
+        assert status == expected, f"单元格出错：{cell.source[:80]!r}\n{out}"
+
+    status, out = run(kernel, answer.source)          # 还没作答
+    assert status == "ok" and "还没有作答" in out
+
+    wrong = answer.source.replace("K_neg = ...", "K_neg = nd.array([[1, -1]])")
+    status, out = run(kernel, wrong)
+    assert status == "ok", out
+    assert "练习 3：还不对。这是原来的卷积核 [1, -1]：它的输出是 Y 本身，不是 -Y。" in out
+
+    status, out = run(kernel, "ex.q3.hint()")
+    assert "互相关对卷积核是线性的" in out
+
+    fixed = answer.source.replace("K_neg = ...", "K_neg = -K")
+    status, out = run(kernel, fixed)
+    assert status == "ok" and "练习 3：正确！" in out
+
+    status, out = run(kernel, "ex.progress()")
+    assert "第 01 课练习进度：1/6 道通过" in out and "✔ 通过" in out

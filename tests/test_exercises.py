@@ -1,0 +1,76 @@
+"""练习的测试表：每道练习的参考答案通过检查，每个典型错误答案得到针对那个错误的中文反馈。
+
+用例来自 d2lutils/exercises/lessonNN.py（每道练习的 reference 和 wrong），测试 id 写明
+课、练习和第几个错误答案（ASCII，例如 L01-q3-wrong2）；docs/exercises.md 按同样的 id 列出每个答案得到的反馈（由 tools/exercise_table.py 生成）。
+"""
+
+import importlib
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import exercise_table  # noqa: E402
+
+NOTEBOOKS = {re.match(r"(\d\d)_", p.name).group(1): p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+LESSONS = exercise_table.lessons()
+
+
+def _cases():
+    for lesson in LESSONS:
+        for ex in lesson.exercises:
+            yield pytest.param(ex, None, id=exercise_table.case_id(lesson.lesson, ex, None))
+            for i, case in enumerate(ex.wrong, 1):
+                yield pytest.param(ex, case, id=exercise_table.case_id(lesson.lesson, ex, i))
+
+
+@pytest.fixture(scope="module")
+def table_rows():
+    return exercise_table.run_cases()
+
+
+@pytest.mark.parametrize("ex, case", list(_cases()))
+def test_exercise_case(ex, case, table_rows):
+    label = "参考答案" if case is None else case.label
+    row = next(r for r in table_rows if r[1] is ex and r[2] == label)
+    status, message = row[4], row[5]
+    if case is None:
+        assert status == "pass", message
+    else:
+        assert status == "fail", f"错误答案“{label}”竟然通过了检查"
+        assert case.expect in message, f"反馈里没有“{case.expect}”：{message}"
+
+
+def test_every_exercise_has_a_typical_wrong_answer():
+    missing = [f"{l.lesson}-q{e.number}" for l in LESSONS for e in l.exercises if not e.wrong]
+    assert not missing
+
+
+def test_docs_table_is_current(table_rows):
+    text = exercise_table.render(table_rows)
+    assert exercise_table.TABLE.read_text(encoding="utf-8") == text, \
+        "docs/exercises.md 不是最新的：运行 python tools/exercise_table.py"
+
+
+def test_unanswered_placeholder_is_reported_not_raised():
+    ex = LESSONS[0].exercises[0]
+    status, message = ex.evaluate([...] * len(ex.names))
+    assert status == "empty" and "还没有作答" in message
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[f"L{l.lesson}" for l in LESSONS])
+def test_notebook_has_every_check_in_unanswered_state(lesson):
+    nb = nbformat.read(NOTEBOOKS[lesson.lesson], as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert f"from d2lutils.exercises import lesson{lesson.lesson} as ex" in sources
+    outputs = {c.source.splitlines()[-1]: "".join(o.get("text", "") for o in c.outputs)
+               for c in nb.cells if c.cell_type == "code" and c.source}
+    for ex in lesson.exercises:
+        line = f"ex.q{ex.number}.check()"
+        assert line in outputs, f"第 {lesson.lesson} 课缺少 {line}"
+        assert "还没有作答" in outputs[line], f"{line} 存储的不是未作答状态：{outputs[line]!r}"
+    assert f"0/{len(lesson.exercises)} 道通过" in outputs["ex.progress()"]
