@@ -681,7 +681,7 @@ def plot_cases(draw):
 def show_im2col_cases(draw):
     kind = draw(st.sampled_from(["valid", "valid", "valid", "X", "rank", "kernel", "window", "highlight", "cell_size",
                                  "huge"]))
-    h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    h, w = draw(st.integers(1, 4)), draw(st.integers(1, 4))  # 展开矩阵的每格都标数字：小一点，画得快
     k = (draw(st.integers(1, h)), draw(st.integers(1, w)))
     n_cols = (h - k[0] + 1) * (w - k[1] + 1)
     highlight = draw(st.lists(st.integers(0, n_cols - 1), max_size=3))
@@ -1020,7 +1020,7 @@ def tiny_digits(draw, n_train=None, n_test=None):
 
 @st.composite
 def train_cases(draw, data_only=False):
-    kinds = ["valid"] + ["data_fields"] * 5 if data_only else \
+    kinds = ["valid"] + ["data_fields"] * 9 if data_only else \
         ["valid", "valid", "net", "data", "num_epochs", "batch_size", "seed", "trainer", "ctx", "loss_fn", "data_fields"]
     kind = draw(st.sampled_from(kinds))
     data = tiny_digits(draw)

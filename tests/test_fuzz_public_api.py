@@ -95,9 +95,10 @@ def fuzz_name(name: str) -> None:
         faulthandler.cancel_dump_traceback_later()
 
 
-# 数组运算的名字在这个文件里测试，其余（画图、训练……）在 test_fuzz_public_api_more.py：
-# 两个文件由 pytest-xdist 的两个进程并行运行（--dist loadfile 按文件分配）
-ARRAY_NAMES = sorted(n for n in FUZZ if n.startswith(("corr2d", "im2col", "pool2d", "Conv2D", "HybridConv2D")))
+# 数组运算和几个训练函数在这个文件里测试，其余（画图、数据……）在 test_fuzz_public_api_more.py：
+# 两个文件由 pytest-xdist 的两个进程并行运行（--dist loadfile 按文件分配），两边用时大致相同
+ARRAY_NAMES = sorted(n for n in FUZZ if n.startswith(("corr2d", "im2col", "pool2d", "Conv2D", "HybridConv2D"))
+                     or n in ("learn_kernel", "train_step", "accuracy", "evaluate_accuracy"))
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:matplotlib.*")
