@@ -7,7 +7,8 @@ from typing import Sequence
 import mxnet as mx
 from mxnet.gluon import nn
 
-from ._arrays import as_nd, check_ndim, check_window_fits
+from ._arrays import (as_nd, check_memory, check_ndim, check_params_on, check_same_device_and_dtype,
+                      check_window_fits, compute_dtype, like)
 from .conv import _pair, corr2d_fast
 
 
@@ -21,14 +22,33 @@ class Conv2D(nn.Block):
 
     def __init__(self, kernel_size: int | Sequence[int], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.kernel_size = _pair(kernel_size, "卷积核形状 kernel_size", 1)
+        self.kernel_size = _kernel_shape(kernel_size)
         self.weight = self.params.get("weight", shape=self.kernel_size)
         self.bias = self.params.get("bias", shape=(1,), init=mx.init.Zero())
 
     def forward(self, x: mx.nd.NDArray) -> mx.nd.NDArray:
-        X = as_nd(x, "输入 X")
-        # 取出与输入位于同一设备上的参数；参数不在那个设备上时 Gluon 会报错（见第 04 课）
+        X = _checked_input(self, x, "Conv2D")  # 形状、数据类型、设备不对时给出中文错误
+        # 取出与输入位于同一设备上的参数（见第 04 课）
         return corr2d_fast(X, self.weight.data(X.context)) + self.bias.data(X.context)
+
+
+def _kernel_shape(kernel_size: object) -> tuple[int, int]:
+    """两种卷积层共用：检查卷积核形状（正整数或二元组，参数放得进内存），返回 (高, 宽)。"""
+    k = _pair(kernel_size, "卷积核形状 kernel_size", 1)
+    check_memory(k[0] * k[1], 8, f"形状为 {k} 的卷积核 weight ")
+    return k
+
+
+def _checked_input(block: nn.Block, x: object, fn: str) -> mx.nd.NDArray:
+    """两种卷积层共用的输入检查：数组、(高, 宽)、数据类型、参数已初始化且与输入同设备同类型。"""
+    X = as_nd(x, "输入 X")
+    check_ndim(X, 2, "输入 X", "(高, 宽)")
+    compute_dtype(X, "输入 X", fn)
+    check_params_on(block.collect_params(), X.context)
+    W = block.weight.data(X.context)
+    check_same_device_and_dtype(X, W, "输入 X", "参数 weight")
+    check_window_fits(X.shape, W.shape, "输入 X", "卷积核 weight")
+    return X
 
 
 def _corr2d_shift_add(F, X, K, k_h: int, k_w: int):
@@ -57,17 +77,18 @@ class HybridConv2D(nn.HybridBlock):
 
     def __init__(self, kernel_size: int | Sequence[int], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.kernel_size = _pair(kernel_size, "卷积核形状 kernel_size", 1)
+        self.kernel_size = _kernel_shape(kernel_size)
         self.weight = self.params.get("weight", shape=self.kernel_size)
         self.bias = self.params.get("bias", shape=(1,), init=mx.init.Zero())
 
     def forward(self, x, *args):
-        # 先在这里检查输入（符号式计算图里的形状错误很难读懂），再交给 HybridBlock
-        if isinstance(x, mx.nd.NDArray):
-            X = as_nd(x, "输入 X")
-            check_ndim(X, 2, "输入 X", "(高, 宽)")
-            check_window_fits(X.shape, self.kernel_size, "输入 X", "卷积核 weight")
-        return super().forward(x, *args)
+        # 先在这里检查输入（符号式计算图里的形状错误很难读懂），再交给 HybridBlock；
+        # 符号（导出计算图时）原样交给 HybridBlock
+        if isinstance(x, mx.sym.Symbol):
+            return super().forward(x, *args)
+        X = _checked_input(self, x, "HybridConv2D")
+        # hybrid_forward 用旧版算子：mx.np 数组先转成 NDArray，结果再转回去
+        return like(super().forward(X, *args), x)
 
     def hybrid_forward(self, F, x, weight, bias):
         k_h, k_w = self.kernel_size

@@ -17,7 +17,8 @@ from typing import Tuple, Union
 import mxnet as mx
 import numpy as onp
 
-from ._arrays import Array, as_nd, check_ndim, check_window_fits, like
+from ._arrays import (Array, as_nd, check_ndim, check_same_device_and_dtype, check_window_fits,
+                      check_window_memory, compute_dtype, is_int, like)
 
 IntPair = Union[int, Tuple[int, int]]
 
@@ -38,6 +39,8 @@ def corr2d(X: Array, K: Array) -> Array:
     check_ndim(Xn, 2, "输入 X", "(高, 宽)")
     check_ndim(Kn, 2, "卷积核 K", "(高, 宽)")
     check_window_fits(Xn.shape, Kn.shape, "输入 X", "卷积核 K")
+    check_same_device_and_dtype(Xn, Kn, "输入 X", "卷积核 K")
+    compute_dtype(Xn, "输入 X", "corr2d")
     h, w = Kn.shape
     Y = mx.nd.zeros((Xn.shape[0] - h + 1, Xn.shape[1] - w + 1),
                     ctx=Xn.context, dtype=Xn.dtype)
@@ -49,9 +52,6 @@ def corr2d(X: Array, K: Array) -> Array:
 
 def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
     """把 ``2`` 或 ``(2, 3)`` 统一成 (高, 宽) 二元组，并检查取值范围。"""
-    def is_int(v: object) -> bool:
-        return isinstance(v, (int, onp.integer)) and not isinstance(v, bool)
-
     try:
         pair = (value, value) if is_int(value) else tuple(value)
     except TypeError:  # 既不是整数也不能迭代，例如 None 或 1.5
@@ -59,17 +59,6 @@ def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
     if len(pair) != 2 or not all(is_int(v) and v >= minimum for v in pair):
         raise ValueError(f"{name} 应为不小于 {minimum} 的整数或 (高, 宽) 整数二元组，实际是 {value!r}。")
     return int(pair[0]), int(pair[1])
-
-
-def _check_same_device_and_dtype(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray,
-                                 x_name: str = "输入 X", k_name: str = "卷积核 K") -> None:
-    """两个数组应在同一设备上、数据类型相同，否则给出中文错误。"""
-    if Xn.context != Kn.context:
-        raise ValueError(f"{x_name} 在 {Xn.context} 上，{k_name} 在 {Kn.context} 上；两者应位于同一设备，"
-                         f"可以用 K.as_in_context(X.context) 把卷积核移过去。")
-    if Xn.dtype != Kn.dtype:
-        raise ValueError(f"{x_name} 的数据类型是 {onp.dtype(Xn.dtype).name}，{k_name} 的是 "
-                         f"{onp.dtype(Kn.dtype).name}；请先用 .astype(...) 把两者统一。")
 
 
 def _out_hw(in_hw: tuple[int, int], k_hw: tuple[int, int], padding: tuple[int, int],
@@ -105,16 +94,35 @@ def _check_2d_or_3d(Xn: mx.nd.NDArray, name: str) -> None:
     check_ndim(Xn, Xn.ndim, name, "")  # 维数已对，这里只检查是否为空
 
 
-def _prepare_2d(X: object, K: object, padding: IntPair, stride: IntPair):
-    """单通道版本共用的检查：返回 (Xn, Kn, padding, stride)。"""
+def _prepare_2d(X: object, K: object, padding: IntPair, stride: IntPair, fn: str):
+    """单通道版本共用的检查：返回 (Xn, Kn, padding, stride, 结果的数据类型)。
+
+    Xn、Kn 已转成实际计算用的数据类型（见 ``DTYPE_TABLE``：float16 的矩阵乘法在 float32 中计算）。
+    """
     Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
     p = _pair(padding, "填充 padding", 0)
     s = _pair(stride, "步幅 stride", 1)
     check_ndim(Xn, 2, "输入 X", "(高, 宽)")
     check_ndim(Kn, 2, "卷积核 K", "(高, 宽)")
     check_window_fits(Xn.shape, Kn.shape, "输入 X", "卷积核 K", padding=p)
-    _check_same_device_and_dtype(Xn, Kn)
-    return Xn, Kn, p, s
+    check_same_device_and_dtype(Xn, Kn, "输入 X", "卷积核 K")
+    return _cast_for(fn, Xn, Kn, p, s, 1, 1)
+
+
+def _cast_for(fn: str, Xn: mx.nd.NDArray, Kn: mx.nd.NDArray, p: tuple[int, int], s: tuple[int, int],
+              c_in: int, c_out: int):
+    """按数据类型表检查类型、估计中间数组的内存，必要时把 Xn、Kn 转成计算用的类型。"""
+    out_dtype = Xn.dtype
+    work = compute_dtype(Xn, "输入 X", fn)
+    check_window_memory(c_in, Xn.shape[-2:], Kn.shape[-2:], p, s, c_out, onp.dtype(work).itemsize)
+    if work != onp.dtype(out_dtype).name:
+        Xn, Kn = Xn.astype(work), Kn.astype(work)
+    return Xn, Kn, p, s, out_dtype
+
+
+def _finish(Y: mx.nd.NDArray, out_dtype, template: object) -> Array:
+    """把结果转回输入的数据类型和数组接口。"""
+    return like(Y if Y.dtype == out_dtype else Y.astype(out_dtype), template)
 
 
 def corr2d_shift(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
@@ -123,7 +131,7 @@ def corr2d_shift(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) 
     X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 为整数或 (高, 宽) 二元组。
     输出 ((n_h + 2p_h - k_h) // s_h + 1, (n_w + 2p_w - k_w) // s_w + 1)。可微。见第 05 课。
     """
-    Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
+    Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_shift")
     Xn = _pad_hw(Xn, p)
     k_h, k_w = Kn.shape
     out_h, out_w = _out_hw(Xn.shape, Kn.shape, (0, 0), s)
@@ -137,7 +145,7 @@ def corr2d_shift(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) 
                                  step=s)
             terms.append(mx.nd.broadcast_mul(window, taps[a * k_w + b]))
     Y = terms[0] if len(terms) == 1 else mx.nd.add_n(*terms)
-    return like(Y, X)
+    return _finish(Y, out_dtype, X)
 
 
 def corr2d_im2col(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
@@ -145,8 +153,8 @@ def corr2d_im2col(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1)
 
     X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 与输出形状同 ``corr2d_shift``。可微。见第 05 课。
     """
-    Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
-    return like(_corr2d_im2col_nd(Xn, Kn, p, s), X)
+    Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_im2col")
+    return _finish(_corr2d_im2col_nd(Xn, Kn, p, s), out_dtype, X)
 
 
 def _corr2d_im2col_nd(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray, p: tuple[int, int],
@@ -175,8 +183,8 @@ def corr2d_rows(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -
     展开矩阵只有 im2col 的 1/k_h 大。X: (n_h, n_w)，K: (k_h, k_w)；参数与输出同 ``corr2d_shift``。
     可微。见第 05 课。
     """
-    Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
-    return like(_corr2d_rows_nd(Xn, Kn, p, s), X)
+    Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_rows")
+    return _finish(_corr2d_rows_nd(Xn, Kn, p, s), out_dtype, X)
 
 
 def corr2d_fast(X: Array, K: Array, padding: IntPair = 0,
@@ -188,10 +196,10 @@ def corr2d_fast(X: Array, K: Array, padding: IntPair = 0,
     只用可微算子，可以在 ``autograd.record()`` 中使用，梯度能传到 X 和 K。
     见第 02 课《自定义卷积层》；第 05 课解释它为什么快。
     """
-    Xn, Kn, p, s = _prepare_2d(X, K, padding, stride)
+    Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_fast")
     out_h, out_w = _out_hw(Xn.shape, Kn.shape, p, s)
     small = Kn.size * out_h * out_w <= IM2COL_MAX_ELEMENTS
-    return like((_corr2d_im2col_nd if small else _corr2d_rows_nd)(Xn, Kn, p, s), X)
+    return _finish((_corr2d_im2col_nd if small else _corr2d_rows_nd)(Xn, Kn, p, s), out_dtype, X)
 
 
 def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair = 1) -> Array:
@@ -205,13 +213,19 @@ def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair
     s = _pair(stride, "步幅 stride", 1)
     _check_2d_or_3d(Xn, "输入 X")
     check_window_fits(Xn.shape[-2:], k, "输入 X", "窗口", padding=p)
+    c = Xn.shape[0] if Xn.ndim == 3 else 1
+    compute_dtype(Xn, "输入 X", "im2col")
+    check_window_memory(c, Xn.shape[-2:], k, p, s, 0, onp.dtype(Xn.dtype).itemsize)
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
     return like(_unroll(X3, k, p, s), X)
 
 
 def _prepare_multi(X: object, K: object, k_ndim: int, k_meaning: str,
-                   padding: IntPair, stride: IntPair):
-    """多通道版本共用的检查：X 为 (c_i, h, w)，K 的维数为 k_ndim 且输入通道数与 X 相同。"""
+                   padding: IntPair, stride: IntPair, fn: str):
+    """多通道版本共用的检查：X 为 (c_i, h, w)，K 的维数为 k_ndim 且输入通道数与 X 相同。
+
+    返回值同 ``_prepare_2d``。
+    """
     Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
     p = _pair(padding, "填充 padding", 0)
     s = _pair(stride, "步幅 stride", 1)
@@ -222,8 +236,8 @@ def _prepare_multi(X: object, K: object, k_ndim: int, k_meaning: str,
         raise ValueError(f"输入 X 有 {Xn.shape[0]} 个通道（形状 {tuple(Xn.shape)}），卷积核 K 却有 "
                          f"{c_i} 个输入通道（形状 {tuple(Kn.shape)}）；两者应相等。")
     check_window_fits(Xn.shape[1:], Kn.shape[-2:], "输入 X", "卷积核 K", padding=p)
-    _check_same_device_and_dtype(Xn, Kn)
-    return Xn, Kn, p, s
+    check_same_device_and_dtype(Xn, Kn, "输入 X", "卷积核 K")
+    return _cast_for(fn, Xn, Kn, p, s, c_i, Kn.shape[0] if k_ndim == 4 else 1)
 
 
 def corr2d_multi_in(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
@@ -231,10 +245,11 @@ def corr2d_multi_in(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 
 
     用 im2col + 一次矩阵乘法计算，可微。见《多输入多输出通道》一课。
     """
-    Xn, Kn, p, s = _prepare_multi(X, K, 3, "(输入通道, 高, 宽)", padding, stride)
+    Xn, Kn, p, s, out_dtype = _prepare_multi(X, K, 3, "(输入通道, 高, 宽)", padding, stride,
+                                             "corr2d_multi_in")
     out_hw = _out_hw(Xn.shape[1:], Kn.shape[1:], p, s)
     cols = _unroll(Xn, Kn.shape[1:], p, s)
-    return like(mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(out_hw), X)
+    return _finish(mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(out_hw), out_dtype, X)
 
 
 def corr2d_multi_in_out(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
@@ -243,11 +258,12 @@ def corr2d_multi_in_out(X: Array, K: Array, padding: IntPair = 0, stride: IntPai
     每个输出通道是一次 ``corr2d_multi_in``；这里用 im2col + 一次矩阵乘法一起算，可微。
     见《多输入多输出通道》一课。
     """
-    Xn, Kn, p, s = _prepare_multi(X, K, 4, "(输出通道, 输入通道, 高, 宽)", padding, stride)
+    Xn, Kn, p, s, out_dtype = _prepare_multi(X, K, 4, "(输出通道, 输入通道, 高, 宽)", padding, stride,
+                                             "corr2d_multi_in_out")
     out_hw = _out_hw(Xn.shape[1:], Kn.shape[2:], p, s)
     cols = _unroll(Xn, Kn.shape[2:], p, s)
     Y = mx.nd.dot(Kn.reshape((Kn.shape[0], -1)), cols)
-    return like(Y.reshape((Kn.shape[0],) + out_hw), X)
+    return _finish(Y.reshape((Kn.shape[0],) + out_hw), out_dtype, X)
 
 
 def corr2d_multi_in_out_1x1(X: Array, K: Array, padding: IntPair = 0,
@@ -256,7 +272,8 @@ def corr2d_multi_in_out_1x1(X: Array, K: Array, padding: IntPair = 0,
 
     把 K 看成 (c_o, c_i) 矩阵，X 看成 (c_i, h·w) 矩阵，相乘即得；可微。见《多输入多输出通道》一课。
     """
-    Xn, Kn, p, s = _prepare_multi(X, K, 4, "(输出通道, 输入通道, 1, 1)", padding, stride)
+    Xn, Kn, p, s, out_dtype = _prepare_multi(X, K, 4, "(输出通道, 输入通道, 1, 1)", padding, stride,
+                                             "corr2d_multi_in_out_1x1")
     if Kn.shape[2:] != (1, 1):
         raise ValueError(f"卷积核 K 的高和宽应为 (1, 1)，实际形状是 {tuple(Kn.shape)}；"
                          f"一般的卷积核请用 corr2d_multi_in_out。")
@@ -265,4 +282,4 @@ def corr2d_multi_in_out_1x1(X: Array, K: Array, padding: IntPair = 0,
         Xn = mx.nd.slice(Xn, begin=(None, None, None), end=(None, None, None), step=(1,) + s)
     c_i, h, w = Xn.shape
     Y = mx.nd.dot(Kn.reshape((Kn.shape[0], c_i)), Xn.reshape((c_i, h * w)))
-    return like(Y.reshape((Kn.shape[0], h, w)), X)
+    return _finish(Y.reshape((Kn.shape[0], h, w)), out_dtype, X)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from typing import Iterator, NamedTuple
 
 import mxnet as mx
 import numpy as onp
+
+from ._arrays import check_context, check_int, check_real
+
+
+_NUM_DIGITS = 1797  # scikit-learn 自带的 8x8 手写数字的张数
+# iter_batches 能转成 MXNet 数组的 NumPy 数据类型
+_BATCH_DTYPES = ("float16", "float32", "float64", "int8", "int32", "int64", "uint8")
 
 
 class DigitsSplit(NamedTuple):
@@ -24,9 +32,16 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0,
     返回 DigitsSplit：图像形状 (n, 1, 8, 8)（通道维在前），像素除以 16 缩放到 [0, 1]，
     数据类型为 dtype（'float32' 或 'float64'）。同样的参数在任何机器上得到同样的划分。见第 09 课。
     """
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction 应在 0 和 1 之间（不含两端），实际是 {test_fraction!r}。")
-    if dtype not in ("float32", "float64"):
+    fraction = check_real(test_fraction, "test_fraction")
+    # 测试集和训练集都至少要有每类一个样本（共 1797 张、10 类），分层划分才做得到；
+    # 测试集的张数按 scikit-learn 的算法：ceil(test_fraction × 1797)
+    if not 0 < fraction < 1 or not 10 <= math.ceil(fraction * _NUM_DIGITS) <= _NUM_DIGITS - 10:
+        raise ValueError(f"test_fraction 应在 0 和 1 之间（不含两端），并使训练集和测试集各有至少 10 张图像"
+                         f"（每类一张），实际是 {test_fraction!r}。")
+    check_int(seed, "随机种子 seed", 0)
+    if seed >= 2**32:
+        raise ValueError(f"随机种子 seed 应小于 2**32，实际是 {seed!r}。")
+    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
         raise ValueError(f"dtype 应为 'float32' 或 'float64'，实际是 {dtype!r}。")
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -48,12 +63,26 @@ def iter_batches(X: onp.ndarray, y: onp.ndarray, batch_size: int,
     否则按原顺序；打乱只用这个生成器，不碰 MXNet 或 NumPy 的全局随机状态，所以结果可复现。
     ctx 为 None 时数组留在 CPU 上（多设备训练时由 ``split_and_load`` 再分发）。见第 09 课。
     """
+    for name, a, ndim in (("X", X, "至少 1 维 (样本数, ...)"), ("y", y, "1 维 (样本数,)")):
+        if not isinstance(a, onp.ndarray):
+            raise TypeError(f"{name} 应为 NumPy 数组，实际得到的是 {type(a).__name__}；可以用 numpy.asarray(...) 转换。")
+        if (a.ndim < 1) if name == "X" else (a.ndim != 1):
+            raise ValueError(f"{name} 应为{ndim}的 NumPy 数组，实际形状是 {a.shape}。")
+        if a.dtype.name not in _BATCH_DTYPES:
+            raise TypeError(f"{name} 的数据类型是 {a.dtype}，应为数值类型之一：{'、'.join(_BATCH_DTYPES)}。")
     if len(X) != len(y):
         raise ValueError(f"X 有 {len(X)} 个样本，y 有 {len(y)} 个标签，两者应相同。")
-    if not (isinstance(batch_size, int) and batch_size >= 1):
+    if not (isinstance(batch_size, (int, onp.integer)) and not isinstance(batch_size, bool) and batch_size >= 1):
         raise ValueError(f"batch_size 应为正整数，实际是 {batch_size!r}。")
+    if rng is not None and not isinstance(rng, onp.random.Generator):
+        raise TypeError(f"rng 应为 numpy.random.default_rng(seed) 返回的生成器或 None，实际得到的是 {type(rng).__name__}。")
+    ctx = mx.cpu() if ctx is None else check_context(ctx)
+    return _batches(X, y, int(batch_size), rng, ctx)
+
+
+def _batches(X: onp.ndarray, y: onp.ndarray, batch_size: int, rng: onp.random.Generator | None,
+             ctx: mx.Context) -> Iterator[tuple[mx.nd.NDArray, mx.nd.NDArray]]:
     order = rng.permutation(len(X)) if rng is not None else onp.arange(len(X))
-    ctx = ctx or mx.cpu()
     for start in range(0, len(X), batch_size):
         idx = order[start:start + batch_size]
         yield (mx.nd.array(X[idx], ctx=ctx, dtype=X.dtype),

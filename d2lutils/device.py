@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import mxnet as mx
 
+from ._arrays import is_int
+
 
 def _num_gpus() -> int:
     """MXNet 看得到的 GPU 个数；CPU 版 MXNet 或 CUDA 驱动出错时返回 0（不抛出异常）。"""
@@ -14,9 +16,9 @@ def _num_gpus() -> int:
 
 
 def _check_index(i: object) -> int:
-    if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+    if not is_int(i) or i < 0:
         raise ValueError(f"GPU 编号 i 应为非负整数（0 表示第一块 GPU），实际是 {i!r}。")
-    return i
+    return int(i)
 
 
 def gpu_works(i: int = 0) -> bool:

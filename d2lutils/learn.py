@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import mxnet as mx
 from mxnet import autograd, gluon
 
-from ._arrays import as_nd
+from ._arrays import as_nd, check_block, check_context, check_int, check_params_on, check_real
 from .conv import corr2d
 
 
 def edge_data(ctx: Optional[mx.Context] = None) -> tuple[mx.nd.NDArray, mx.nd.NDArray]:
     """边缘检测数据：X (6, 8) 为中间四列是 0 的黑白图像，Y (6, 7) = corr2d(X, [[1, -1]])，都放在 ctx 上。见第 02 课。"""
+    if ctx is not None:
+        check_context(ctx)
     X = mx.nd.ones((6, 8))
     X[:, 2:6] = 0
     Y = corr2d(X, mx.nd.array([[1, -1]]))
@@ -25,13 +28,7 @@ def _check_devices(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray) -> None
     if X.context != Y.context:
         raise ValueError(f"输入 X 在 {X.context} 上，标签 Y 却在 {Y.context} 上；"
                          f"请用 Y.as_in_context(X.context) 把它们放到同一个设备上。")
-    for name, param in net.collect_params().items():
-        where = param.list_ctx()
-        if X.context not in where:
-            raise ValueError(
-                f"数据在 {X.context} 上，而参数 {name} 只在 {where} 上；"
-                f"请把数据移过去（X.as_in_context({where[0]})），"
-                f"或把参数移过来（net.collect_params().reset_ctx({X.context})）。")
+    check_params_on(net.collect_params(), X.context)
 
 
 def learn_kernel(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray, num_steps: int = 10,
@@ -43,9 +40,14 @@ def learn_kernel(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray, num_steps
     只更新 ``net.weight``（weight -= lr * grad）；给出 ``gluon.Trainer`` 时用 ``trainer.step(1)``
     更新它管理的全部参数（学习率由 trainer 决定，lr 不起作用）。
     """
+    check_block(net)
     X, Y = as_nd(X, "输入 X"), as_nd(Y, "标签 Y")
-    if not (isinstance(num_steps, int) and num_steps >= 1):
-        raise ValueError(f"num_steps 应为正整数，实际是 {num_steps!r}。")
+    num_steps = check_int(num_steps, "num_steps", 1)
+    lr = check_real(lr, "学习率 lr")
+    if abs(lr) < sys.float_info.min:  # 非规格化的极小数：MXNet 的标量参数不接受它，效果与 0 相同
+        lr = 0.0
+    if trainer is not None and not isinstance(trainer, gluon.Trainer):
+        raise TypeError(f"trainer 应为 gluon.Trainer 或 None，实际得到的是 {type(trainer).__name__}。")
     if trainer is None and not isinstance(getattr(net, "weight", None), gluon.Parameter):
         raise TypeError(f"{type(net).__name__} 没有名为 weight 的参数，无法手动更新；"
                         "请传入 trainer=gluon.Trainer(net.collect_params(), 'sgd', ...)。")

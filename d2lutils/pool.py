@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import mxnet as mx
+import numpy as onp
 
-from ._arrays import Array, as_nd, check_window_fits, like
+from ._arrays import Array, as_nd, check_window_fits, check_window_memory, compute_dtype, like
 from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, _check_2d_or_3d
 
 POOL_MODES = ("max", "avg")
@@ -20,6 +21,8 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
     注意 ``nn.MaxPool2D`` / ``nn.AvgPool2D`` 的步幅默认等于窗口大小。用 im2col 实现，对 X 可微。见第 08 课。
     """
     Xn = as_nd(X, "输入 X")
+    if not isinstance(count_include_pad, (bool, onp.bool_)):
+        raise TypeError(f"count_include_pad 应为 True 或 False，实际是 {count_include_pad!r}。")
     if mode not in POOL_MODES:
         raise ValueError(f"汇聚方式 mode 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {mode!r}。")
     k = _pair(pool_size, "汇聚窗口 pool_size", 1)
@@ -30,6 +33,9 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
         raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}（nn.MaxPool2D 也这样要求），"
                          f"否则有的窗口里只有填充。")
     check_window_fits(Xn.shape[-2:], k, "输入 X", "汇聚窗口 pool_size", padding=p)
+    compute_dtype(Xn, "输入 X", "pool2d")
+    c_in = Xn.shape[0] if Xn.ndim == 3 else 1
+    check_window_memory(c_in, Xn.shape[-2:], k, p, s, c_in, 2 * onp.dtype(Xn.dtype).itemsize)  # 2：平均汇聚的计数
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
     c = X3.shape[0]
     out_hw = _out_hw(X3.shape[1:], k, p, s)

@@ -9,11 +9,15 @@ import numpy as onp
 from mxnet import autograd, gluon
 from mxnet.gluon import nn
 
+from ._arrays import as_nd, check_block, check_context, check_int, check_memory
 from .data import DigitsSplit, iter_batches
 
 
 def _as_ctx_list(ctx: mx.Context | Sequence[mx.Context]) -> list[mx.Context]:
-    ctxs = [ctx] if isinstance(ctx, mx.Context) else list(ctx)
+    try:
+        ctxs = [ctx] if isinstance(ctx, mx.Context) else list(ctx)
+    except TypeError:  # 既不是设备也不能迭代
+        ctxs = []
     if not ctxs or not all(isinstance(c, mx.Context) for c in ctxs):
         raise ValueError(f"ctx 应为一个设备（如 mx.cpu()）或设备列表，实际是 {ctx!r}。")
     return ctxs
@@ -21,16 +25,24 @@ def _as_ctx_list(ctx: mx.Context | Sequence[mx.Context]) -> list[mx.Context]:
 
 def accuracy(y_hat: mx.nd.NDArray, y: mx.nd.NDArray) -> int:
     """预测正确的样本数：y_hat (n, 类别数) 每行取最大者，与标签 y (n,) 比较。见第 09 课。"""
-    if y_hat.ndim != 2 or y.shape != (y_hat.shape[0],):
-        raise ValueError(f"y_hat 应为 (n, 类别数)、y 应为 (n,)，实际形状是 {y_hat.shape} 和 {y.shape}。")
+    y_hat, y = as_nd(y_hat, "预测 y_hat"), as_nd(y, "标签 y")
+    if y_hat.ndim != 2 or y.shape != (y_hat.shape[0],) or 0 in y_hat.shape:
+        raise ValueError(f"y_hat 应为 (n, 类别数)、y 应为 (n,)（类别数至少为 1），"
+                         f"实际形状是 {y_hat.shape} 和 {y.shape}。")
+    if y_hat.context != y.context:
+        raise ValueError(f"预测 y_hat 在 {y_hat.context} 上，标签 y 却在 {y.context} 上；两者应位于同一设备。")
     return int((y_hat.argmax(axis=1) == y.astype(y_hat.dtype)).sum().asscalar())
 
 
 def evaluate_accuracy(net: gluon.Block, X: onp.ndarray, y: onp.ndarray,
                       ctx: mx.Context, batch_size: int = 512) -> float:
     """网络在数据集 (X, y) 上的准确率（0~1），在设备 ctx 上按小批量计算。见第 09 课。"""
+    check_block(net)
+    batches = iter_batches(X, y, batch_size, ctx=check_context(ctx))
+    if len(y) == 0:
+        raise ValueError(f"数据集是空的（X 的形状为 {X.shape}），无法计算准确率。")
     correct = 0
-    for Xb, yb in iter_batches(X, y, batch_size, ctx=ctx):
+    for Xb, yb in batches:
         correct += accuracy(net(Xb), yb)
     return correct / len(y)
 
@@ -44,8 +56,13 @@ def train_step(net: gluon.Block, loss_fn: gluon.loss.Loss, trainer: gluon.Traine
     各自前向、反向（每个样本的损失都参与求和），再由 ``trainer.step(n)`` 汇总各设备的梯度
     并除以整个小批量的样本数 n —— 结果与在一个设备上处理整个小批量相同。见第 10 课。
     """
+    check_block(net)
+    _check_trainer(trainer, loss_fn, required=True)
     ctxs = _as_ctx_list(ctx)
-    n = X.shape[0]
+    X, y = as_nd(X, "输入 X"), as_nd(y, "标签 y")
+    n = X.shape[0] if X.ndim else 0
+    if X.ndim < 1 or y.shape != (n,) or n == 0:
+        raise ValueError(f"X 应为 (n, ...)、y 应为 (n,)，且 n 至少为 1；实际形状是 {X.shape} 和 {y.shape}。")
     used, idle = ctxs[:n], ctxs[n:]  # 样本比设备还少时（最后一个小批量），有的设备分不到样本
     Xs = gluon.utils.split_and_load(X, used, even_split=False)
     ys = gluon.utils.split_and_load(y, used, even_split=False)
@@ -74,7 +91,18 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
     打印的数字四舍五入（损失 4 位、准确率 3 位小数），verbose=False 时不打印；
     返回未舍入的各迭代周期的指标。见第 09、10 课。
     """
+    check_block(net)
+    if not isinstance(data, DigitsSplit):
+        raise TypeError(f"data 应为 load_digits_split() 返回的 DigitsSplit，实际得到的是 {type(data).__name__}。")
+    check_int(num_epochs, "迭代周期数 num_epochs", 1)
+    check_int(batch_size, "批量大小 batch_size", 1)
+    check_int(seed, "随机种子 seed", 0)
+    _check_trainer(trainer, loss_fn)
     ctxs = _as_ctx_list(ctx)
+    iter_batches(data.X_train, data.y_train, batch_size)  # 先检查数据（形状、类型、样本数）
+    iter_batches(data.X_test, data.y_test, batch_size)
+    if len(data.y_train) == 0 or len(data.y_test) == 0:
+        raise ValueError(f"训练集或测试集是空的（X_train 形状 {data.X_train.shape}，X_test 形状 {data.X_test.shape}）。")
     loss_fn = loss_fn or gluon.loss.SoftmaxCrossEntropyLoss()
     rng = onp.random.default_rng(seed)
     history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": []}
@@ -96,6 +124,14 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
     return history
 
 
+def _check_trainer(trainer: object, loss_fn: object, required: bool = False) -> None:
+    if not isinstance(trainer, gluon.Trainer):
+        raise TypeError(f"trainer 应为 gluon.Trainer，实际得到的是 {type(trainer).__name__}。")
+    if (required or loss_fn is not None) and not isinstance(loss_fn, gluon.loss.Loss):
+        raise TypeError(f"loss_fn 应为 gluon.loss 中的损失（如 SoftmaxCrossEntropyLoss()），"
+                        f"实际得到的是 {type(loss_fn).__name__}。")
+
+
 POOL_LAYERS = {"max": nn.MaxPool2D, "avg": nn.AvgPool2D}
 
 
@@ -107,9 +143,11 @@ def lenet_digits(num_classes: int = 10, activation: str = "relu",
     卷积层和第一个全连接层的激活函数（'relu'、'sigmoid'、'tanh'），pool 为 'max' 或 'avg'；
     第 09 课用它比较两种选择。第 10 课也用它（默认的 ReLU + 最大汇聚）。
     """
+    num_classes = check_int(num_classes, "类别数 num_classes", 1)
+    check_memory(65 * num_classes, 4, f"输出 {num_classes} 类的全连接层的参数")
     if activation not in ("relu", "sigmoid", "tanh"):
         raise ValueError(f"activation 应为 'relu'、'sigmoid' 或 'tanh'，实际是 {activation!r}。")
-    if pool not in POOL_LAYERS:
+    if not isinstance(pool, str) or pool not in POOL_LAYERS:
         raise ValueError(f"pool 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {pool!r}。")
     Pool = POOL_LAYERS[pool]
     net = nn.HybridSequential()
@@ -126,6 +164,12 @@ def plot_history(history: dict[str, list[float]]) -> None:
     """把 ``train`` 返回的各迭代周期的损失和准确率画在一张图上（中文图例）。见第 09 课。"""
     from .plotting import plot
 
+    keys = ("loss", "train_acc", "test_acc")
+    if not isinstance(history, dict) or any(k not in history for k in keys):
+        raise ValueError(f"history 应为 train() 返回的字典，含有 {keys} 三项，实际是 {history!r:.200}。")
+    lengths = {k: len(history[k]) if hasattr(history[k], "__len__") else None for k in keys}
+    if None in lengths.values() or len(set(lengths.values())) != 1:
+        raise ValueError(f"history 中三项应为长度相同的列表，实际长度是 {lengths}。")
     epochs = list(range(1, len(history["loss"]) + 1))
     plot(epochs, [history["loss"], history["train_acc"], history["test_acc"]],
          xlabel="迭代周期", legend=["训练损失", "训练准确率", "测试准确率"],

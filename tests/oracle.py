@@ -58,3 +58,15 @@ def pool_ref(X, pool_size, mode, padding=(0, 0), stride=None, count_include_pad=
                 else:
                     out[ch, i, j] = window.sum() / (kh * kw if count_include_pad else window.size)
     return out
+
+
+def im2col_ref(X, kernel_size, padding=(0, 0), stride=(1, 1)):
+    """im2col（float64）：X (c, h, w) → (c·k_h·k_w, 输出高·输出宽)，第 j 列是第 j 个窗口（行优先）拉平，填充为 0。"""
+    X = onp.asarray(X, dtype=onp.float64)
+    (kh, kw), (ph, pw), (sh, sw) = kernel_size, padding, stride
+    c, h, w = X.shape
+    P = onp.zeros((c, h + 2 * ph, w + 2 * pw))
+    P[:, ph:ph + h, pw:pw + w] = X
+    out_h, out_w = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    cols = [P[:, i * sh:i * sh + kh, j * sw:j * sw + kw].reshape(-1) for i in range(out_h) for j in range(out_w)]
+    return onp.stack(cols, axis=1)

@@ -126,8 +126,9 @@ def build(out: Path, notebooks: list[Path] | None = None) -> list[Path]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "_site")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="只渲染这些笔记本（默认全部）")
     args = parser.parse_args(argv)
-    written = build(args.out)
+    written = build(args.out, args.notebooks or None)
     print(f"已生成阅读版：{args.out / 'index.html'}（共 {len(written) - 1} 课）")
     return 0
 

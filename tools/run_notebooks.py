@@ -11,8 +11,12 @@ PYTHONHASHSEED 固定为 0（与测试命令相同，见 conftest.py）。
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +25,8 @@ os.environ["PYTHONHASHSEED"] = "0"
 
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import CellExecutionError  # noqa: E402
+from traitlets.config import Config  # noqa: E402
 
 
 def merge_streams(outputs: list) -> list:
@@ -65,25 +71,119 @@ def normalize(nb: nbformat.NotebookNode) -> None:
                 out.traceback = [_relative_paths(line) for line in out.traceback]
 
 
+def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
+    """把 nb 写到 path：先写同一目录下的临时文件，再 os.replace 换上去。
+
+    中途出错或被 Ctrl-C 打断时，原文件一个字节也不变，临时文件也被删掉；
+    os.replace 在同一文件系统上是原子的，所以读者只会看到旧文件或完整的新文件。
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            nbformat.write(nb, f)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+class RegenFailed(Exception):
+    """某个单元格运行出错：笔记本没有被改动。"""
+
+
 def run(path: Path, timeout: int = 600) -> None:
     nb = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="regen-", ignore_cleanup_errors=True) as sockets:
+        _execute(nb, path, timeout, sockets)
+    normalize(nb)
+    nbformat.validate(nb)
+    write_atomically(nb, path)
+    print(f"已运行并保存：{_shown(path)}")
+
+
+def _execute(nb: nbformat.NotebookNode, path: Path, timeout: int, sockets: str) -> None:
+    config = Config()
+    # 内核与本进程之间用 Unix 套接字（IPC，放在短路径的临时目录里）通信，而不是本机 TCP 端口：
+    # ipykernel 只在 TCP 上打印“Kernel is running over TCP without encryption”警告，每个笔记本一次
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.join(sockets, "kernel")
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
-        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"], config=config,
     )
-    client.execute()
-    normalize(nb)
-    nbformat.validate(nb)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        nbformat.write(nb, f)
-    print(f"已运行并保存：{path.relative_to(ROOT)}")
+    # Ctrl-C：nbclient 在主线程里会自己处理 SIGINT（请内核正常退出，而内核正忙，回溯和内核的报错
+    # 一起打印出来），所以在另一个线程里运行它。主线程收到 Ctrl-C 后直接结束内核（它在自己的进程组里，
+    # 收不到终端的 SIGINT；这次运行的结果反正要丢弃），等 nbclient 清理完毕后报告“已中断”。
+    interrupted: list[bool] = []
+    failure: list[BaseException] = []
+
+    def stop_if_interrupted(**_):
+        if interrupted:
+            raise _Stopped()
+
+    def work():
+        try:
+            client.execute()
+        except BaseException as err:  # 交给主线程处理
+            failure.append(err)
+
+    client.on_cell_start = stop_if_interrupted
+    worker = threading.Thread(target=work, name="regen", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        interrupted.append(True)
+        client.shutdown_kernel = "immediate"
+        pgid = getattr(getattr(client.km, "provisioner", None), "pgid", None)
+        if pgid:
+            with contextlib.suppress(OSError):
+                os.killpg(pgid, signal.SIGKILL)
+        worker.join()  # 再按一次 Ctrl-C 立即退出
+    if interrupted:
+        raise KeyboardInterrupt
+    if not failure:
+        return
+    err = failure[0]
+    if isinstance(err, CellExecutionError):
+        index = next((i for i, c in enumerate(nb.cells, 1) if c.cell_type == "code"
+                      and any(o.output_type == "error" for o in c.get("outputs", []))
+                      and "raises-exception" not in c.metadata.get("tags", [])), None)
+        where = f"第 {index} 个单元格" if index else "某个单元格"
+        raise RegenFailed(f"{_shown(path)} 的{where}出错（{err.ename}: {err.evalue}），"
+                          f"文件没有改动。") from err
+    raise err
+
+
+class _Stopped(Exception):
+    """收到 Ctrl-C 后不再运行下一个单元格。"""
 
 
 def main(argv: list[str]) -> int:
     paths = [Path(a).resolve() for a in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
-    for path in paths:
-        run(path)
+    try:
+        for path in paths:
+            run(path)
+    except RegenFailed as err:
+        print(f"重新生成失败：{err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断（Ctrl-C）：正在运行的笔记本没有改动。", file=sys.stderr)
+        return 130
     return 0
 
 
