@@ -24,15 +24,33 @@ def figure_cells(path: Path):
     return [cell for cell in nb["cells"] if F.pngs(cell.get("outputs", []))]
 
 
+def heatmap_cell_index(nb: dict) -> int:
+    """第 01 课里画输入、卷积核和输出三幅热图（show_heatmaps([X, K, Y], ...)）的单元格的下标。
+    按代码找，而不是取第一张图：课里在它前面加了别的图时，变异测试仍然改这张热图。"""
+    found = [i for i, c in enumerate(nb["cells"])
+             if c["cell_type"] == "code" and "show_heatmaps([X, K, Y]" in "".join(c["source"])
+             and F.pngs(c.get("outputs", []))]
+    assert len(found) == 1, f"第 01 课应恰好有一个画 [X, K, Y] 热图的单元格，找到 {len(found)} 个"
+    return found[0]
+
+
 def png64(img: np.ndarray) -> str:
     buf = io.BytesIO()
     image.imsave(buf, np.clip(img, 0, 1), format="png")
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def ignored_with_reason(source: str) -> bool:
+    """单元格以 # NBVAL_IGNORE_OUTPUT 开头，下一行是说明原因的注释（CONTRIBUTING 的写法）。"""
+    lines = [line.strip() for line in source.splitlines()]
+    return (len(lines) >= 2 and lines[0] == "# NBVAL_IGNORE_OUTPUT"
+            and lines[1].startswith("#") and len(lines[1].lstrip("# ")) >= 6)
+
+
 def test_every_stored_figure_is_compared():
-    """nbval 跳过的单元格里的图不会被比较：除了写明原因的 VARYING_FIGURES，不许有这样的图。"""
-    found, varying = 0, set()
+    """nbval 跳过的单元格里的图不会被比较：除了写明原因的（单元格开头 # NBVAL_IGNORE_OUTPUT 加一行说明，
+    或 VARYING_FIGURES），不许有这样的图。"""
+    found, varying, ignored = 0, set(), []
     for path in NOTEBOOKS:
         for cell in figure_cells(path):
             source = "".join(cell["source"])
@@ -40,17 +58,22 @@ def test_every_stored_figure_is_compared():
             skipped += [t for t in cell["metadata"].get("tags", []) if t.startswith("nbval-")]
             if (path.name, cell["id"]) in F.VARYING_FIGURES:
                 varying.add((path.name, cell["id"]))
+            elif skipped == ["NBVAL_IGNORE_OUTPUT"] and ignored_with_reason(source):
+                ignored.append((path.name, cell["id"]))
             else:
                 assert not skipped, (
                     f"{path.name} 的单元格 {cell['id']} 里的图不会被比较（{skipped}）：把图放进比较输出的单元格；"
-                    "确实每次运行都不同的图，写进 tests/nbval_figures.py 的 VARYING_FIGURES 并注明原因")
+                    "确实每次运行都不同的图，在单元格开头写 # NBVAL_IGNORE_OUTPUT，下一行用注释说明原因")
                 found += 1
     assert varying == set(F.VARYING_FIGURES), "VARYING_FIGURES 中有不存在的单元格或没有图的单元格，删掉它们"
     assert found >= 10
+    # 不比较的图只能是少数（目前只有第 05 课的耗时曲线）
+    assert len(ignored) + len(varying) <= 2, f"不比较的图太多：{ignored + sorted(varying)}"
 
 
 def test_distance_tolerates_small_shifts_but_not_changes():
-    stored = F.decode_png(F.pngs(figure_cells(LESSON)[0]["outputs"])[0])
+    nb = json.loads(LESSON.read_text(encoding="utf-8"))
+    stored = F.decode_png(F.pngs(nb["cells"][heatmap_cell_index(nb)]["outputs"])[0])
     assert F.figure_distance(stored, stored) == 0
     shifted = np.roll(stored, (2, -2), axis=(0, 1))  # 整张图移动 2 个像素（字体微调、版本差别）
     assert F.figure_distance(stored, shifted) <= F.TOLERANCE
@@ -74,7 +97,7 @@ def test_changed_figures_fail_the_suite_and_are_saved(tmp_path):
     """第 01 课截到热图为止，热图单元格之后追加三个改坏的副本：
     存储的图换成空白、画图的代码把输出 Y 取负（存储的图不变）、存储的输出里没有那张图。"""
     nb = json.loads(LESSON.read_text(encoding="utf-8"))
-    n = next(i for i, c in enumerate(nb["cells"]) if F.pngs(c.get("outputs", [])))
+    n = heatmap_cell_index(nb)
     del nb["cells"][n + 1:]
     fig_cell = nb["cells"][n]
     code_num = sum(c["cell_type"] == "code" for c in nb["cells"]) - 1  # nbval 的 Cell 编号
