@@ -37,9 +37,7 @@ DIFF_DIR = Path("build") / "figure-diffs"
 
 # 确实随每次运行变化的图：不比较，写明原因（键：笔记本文件名, 单元格 id）。
 # 更好的做法是在单元格里加 # NBVAL_IGNORE_OUTPUT 和说明（nbval 和本插件都会跳过它）。
-VARYING_FIGURES: dict[tuple[str, str], str] = {
-    ("05_vectorization.ipynb", "cell-24"): "各种写法的耗时曲线，随机器和负载变化（同一环境两次运行距离 0.85）",
-}
+VARYING_FIGURES: dict[tuple[str, str], str] = {}
 
 
 def decode_png(data: str) -> np.ndarray:
