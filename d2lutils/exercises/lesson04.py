@@ -14,8 +14,11 @@ def judge1(same_as_in_context, same_copyto):
         True: "copyto 总是复制，即使目标设备就是数组所在的设备，返回的也是一个新数组。"})
 
 
-def judge2(original_changes):
-    expect_choice(original_changes, True, "original_changes", (True, False), known={
+def judge2(changes_other, changes_same):
+    expect_choice(changes_other, False, "changes_other", (True, False), known={
+        True: "a 在 ctx 上、目标是另一个设备 other：as_in_context 必须复制，b 是 other 上的一份新数组，"
+              "b[:] = 7 只改这份副本，a 不变。"})
+    expect_choice(changes_same, True, "changes_same", (True, False), known={
         False: "as_in_context 在同一设备上返回的就是原数组这个对象（b is a），"
                "b[:] = 7 原地修改的正是 a。要一份独立的副本，用 copyto 或 copy()。"})
 
@@ -42,17 +45,23 @@ LESSON = Lesson("04", [
                  "`y.copyto(other) is y`（`same_copyto`）分别是 `True` 还是 `False`？先预测，再运行验证。",
         template="same_as_in_context = ...   # True 或 False\nsame_copyto = ...\n"),
     Exercise(
-        "04", 2, "修改 as_in_context 的返回值", ("original_changes",), judge2,
-        hint_text="上一题：as_in_context 在同一设备上返回的是不是同一个对象？",
+        "04", 2, "修改 as_in_context 的返回值", ("changes_other", "changes_same"), judge2,
+        hint_text="先问 as_in_context 有没有复制：目标设备与 a 所在的设备不同时必须复制，相同时直接返回 a。"
+                  "复制出来的数组与 a 互不影响。",
         solution_text="""
-            original_changes = True
-            a = nd.zeros((3,), ctx=ctx); b = a.as_in_context(ctx); b[:] = 7; print(a)   # [7. 7. 7.]
+            changes_other, changes_same = False, True
+            a = nd.zeros((3,), ctx=ctx); b = a.as_in_context(other); b[:] = 7; print(a)   # [0. 0. 0.]：b 是副本
+            a = nd.zeros((3,), ctx=ctx); b = a.as_in_context(ctx); b[:] = 7; print(a)     # [7. 7. 7.]：b 就是 a
+            所以 as_in_context 的结果可能与原数组共用内存：要改它而不影响原数组，用 copyto 或 copy()。
         """,
-        reference=lambda: (True,),
-        wrong=[Case("以为原数组不变", lambda: (False,), "b is a")],
-        question="`as_in_context` 在同一设备上返回原数组。`a = nd.zeros((3,), ctx=ctx)`，"
-                 "`b = a.as_in_context(ctx)`，再 `b[:] = 7`：`a` 会变吗（`original_changes`）？",
-        template="original_changes = ...   # True 或 False\n"),
+        reference=lambda: (False, True),
+        wrong=[Case("以为两种都会改到 a", lambda: (True, True), "必须复制"),
+               Case("以为两种都不会改到 a", lambda: (False, False), "b is a"),
+               Case("两种情形弄反了", lambda: (True, False), "必须复制")],
+        question="`a = nd.zeros((3,), ctx=ctx)`。先 `b = a.as_in_context(other)`，再 `b[:] = 7`：`a` 会变吗"
+                 "（`changes_other`）？如果换成 `b = a.as_in_context(ctx)`，再 `b[:] = 7` 呢（`changes_same`）？"
+                 "先预测，再运行验证。",
+        template="changes_other = ...   # True 或 False\nchanges_same = ...    # True 或 False\n"),
     Exercise(
         "04", 3, "参数只留在另一个设备上", ("error_3",), judge3,
         hint_text="本节“把数据交给参数不在那个设备上的层”那一段报的是什么错？",
