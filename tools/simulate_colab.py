@@ -124,7 +124,7 @@ lesson, out_path = sys.argv[1:]
 nb = nbformat.read(lesson, as_version=4)
 check = nbformat.v4.new_code_cell(
     "import importlib, json, sys\n"
-    "print(json.dumps({m: importlib.import_module(m).__version__ for m in %r}))" % (WATCHED,))
+    "print(json.dumps({m: importlib.import_module(m).__version__ for m in %r}))")
 nb.cells.append(check)
 times = {}
 client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": os.path.dirname(lesson)}})
