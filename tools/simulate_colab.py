@@ -123,8 +123,11 @@ from nbclient import NotebookClient
 lesson, out_path = sys.argv[1:]
 nb = nbformat.read(lesson, as_version=4)
 check = nbformat.v4.new_code_cell(
-    "import importlib, json, sys\n"
-    "print(json.dumps({m: importlib.import_module(m).__version__ for m in %r}))")
+    "import importlib, json, os\n"
+    "from matplotlib import font_manager\n"
+    "from d2lutils import plotting\n"
+    "fonts = [font_manager.FontProperties(fname=p).get_name() for p in plotting._pip_font_files() if os.path.exists(p)]\n"
+    "print(json.dumps({'pip_fonts': fonts, **{m: importlib.import_module(m).__version__ for m in %r}}))")
 nb.cells.append(check)
 times = {}
 client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": os.path.dirname(lesson)}})
@@ -207,6 +210,9 @@ def report(python: Path, before: dict, lesson: Path, executed: Path, clone: Path
         print(f"  单元格 {i}：存储 {comparable(stored.cells[i].outputs, clean)!r:.300}\n"
               f"           本次 {comparable(fresh.cells[i].outputs, clean)!r:.300}")
     ok &= not bad
+    # 这台机器可能有系统字体；这里核对 pip 装的字体文件 d2lutils 能找到，且是中文字体
+    print(f"[模拟] pip 安装的中文字体：{seen['pip_fonts']}")
+    ok &= "WenQuanYi Micro Hei" in seen["pip_fonts"]
     print("[模拟] 通过" if ok else "[模拟] 失败")
     return 0 if ok else 1
 
