@@ -198,12 +198,20 @@ def test_course_venv_is_never_touched(monkeypatch, tmp_path):
 def test_gpu_opt_in_replaces_the_cpu_build(monkeypatch, capsys):
     kernel = FakeKernel(monkeypatch, missing=(), dists={"numpy": "2.0.2", "mxnet": "1.9.1", "d2lutils": "0.1.0"})
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/" + name)
+    mxnet = sys.modules.get("mxnet")
+    monkeypatch.delitem(sys.modules, "mxnet", raising=False)  # 新会话：还没有导入过 MXNet
     run_setup_cell(use_gpu=True)
+    assert "不需要重启" in capsys.readouterr().out
     assert kernel.commands[0][-4:] == ["uninstall", "-y", "-q", "mxnet"]
     install = pip_installs(kernel.commands)[0]
     assert "--no-deps" in install and "mxnet-cu117==1.9.1" in install and "mxnet==1.9.1" not in install
     assert "nvidia-cudnn-cu11==8.5.0.96" in install
     assert kernel.commands[-1][-1] == "import d2lutils; d2lutils.describe_devices()"
+    # 会话里已经导入过 CPU 版：装好后要求重启一次
+    kernel.dists.pop("mxnet-cu117")
+    monkeypatch.setitem(sys.modules, "mxnet", mxnet or types.ModuleType("mxnet"))
+    with pytest.raises(RuntimeError, match="请重启会话"):
+        run_setup_cell(use_gpu=True)
 
 
 @pytest.mark.parametrize("python", [(3, 14), (3, 10)])

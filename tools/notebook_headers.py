@@ -79,6 +79,8 @@ if _todo:
     importlib.invalidate_caches()
     if USE_GPU:
         subprocess.run([sys.executable, "-c", "import d2lutils; d2lutils.describe_devices()"])
+        if "mxnet" in sys.modules:
+            raise RuntimeError("GPU 版已装好，但这个会话之前导入过 CPU 版 MXNet：请重启会话，再从下一个单元格往下运行。")
     print("课程环境已就绪：装好了 " + "、".join(deps + _todo + (["中文字体"] if font else []))
           + "；没有改动已安装的其他包，不需要重启，请继续往下运行。")
 '''
