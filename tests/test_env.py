@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,14 @@ def test_missing_mxnet_gives_chinese_fix(tmp_path):
                          env={"PYTHONPATH": str(tmp_path), "PATH": ""})
     assert out.returncode != 0
     assert "EnvironmentProblem" in out.stderr and "mxnet==1.9.1" in out.stderr
+
+
+def test_font_hint_only_without_a_cjk_font(monkeypatch):
+    from d2lutils import plotting
+    monkeypatch.setattr(plotting, "use_cjk_font", lambda: None)
+    hint = _env.cjk_font_hint()
+    assert "apt-get install fonts-wqy-microhei" in hint and _env.PIP_FONT_PIN in hint and "方框" in hint
+    monkeypatch.setattr(plotting, "use_cjk_font", lambda: "WenQuanYi Micro Hei")
+    assert _env.cjk_font_hint() is None
+    # ./course.sh lab 打印它
+    assert "cjk_font_hint()" in (Path(__file__).resolve().parent.parent / "course.sh").read_text(encoding="utf-8")

@@ -150,7 +150,7 @@ def test_setup_cell_is_collapsed_and_uses_shared_constants():
     from d2lutils import _env, plotting
     _, setup = headers.header_cells("01_corr2d.ipynb")
     assert setup.metadata["jupyter"] == {"source_hidden": True} and setup.metadata["cellView"] == "form"
-    assert headers.VERIFIED_PYTHON == _env.VERIFIED_PYTHON
+    assert headers.VERIFIED_PYTHON == _env.VERIFIED_PYTHON and headers.FONT_PIN == _env.PIP_FONT_PIN
     assert f"find_spec({plotting.PIP_FONT_PACKAGE!r})" in setup.source
     assert "GB" not in setup.source and "MB" not in setup.source  # 下载大小只写在 README 的“GPU”一节
 
