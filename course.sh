@@ -37,6 +37,8 @@ find_python() {
   return 1
 }
 
+# 安装用的 uv 的版本（用 pip 装进课程环境；它只用来安装）
+UV_PIN="uv==0.13.9"
 LANE="${COURSE_LANE:-numpy2}"
 case "$LANE" in
   numpy2) SUPPORTED="3.13 3.12 3.11" ;;
@@ -80,7 +82,7 @@ PY
 }
 
 ensure_env() {
-  local py ver venv stamp want req pip
+  local py ver venv stamp want req pip inst index
   py=$(pick_python)
   ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   venv="$ROOT/.venv-$ver-$LANE"
@@ -95,10 +97,19 @@ ensure_env() {
     pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
     # 先卸掉旧的 mxnet：它的元数据写着 numpy<2，留着它，pip 升级 numpy 时会报依赖冲突
     "${pip[@]}" uninstall -y mxnet >/dev/null 2>&1 || true
+    inst=("${pip[@]}" install)
+    # 安装器：先用 pip 装上 uv（并行下载，空缓存时快得多，数字见 CONTRIBUTING），用它安装；
+    # 装不上 uv（或 COURSE_INSTALLER=pip）就用 pip。pip 配置的镜像地址（index-url）照样传给 uv。
+    if [ "${COURSE_INSTALLER:-uv}" = uv ] && "${pip[@]}" install "$UV_PIN" >/dev/null 2>&1; then
+      inst=("$venv/bin/uv" pip install --quiet --python "$venv/bin/python")
+      index=$("${pip[@]}" config list 2>/dev/null | sed -n "s/^[a-z]*\.index-url='\(.*\)'$/\1/p" | head -n 1)
+      index="${PIP_INDEX_URL:-$index}"
+      [ -z "$index" ] || inst+=(--index-url "$index")
+    fi
     req=$(lane_requirements "$venv/bin/python" "$venv/requirements-lane.txt")
     # 两步安装：先装课程的固定版本，再以 --no-deps 装 mxnet 和 d2lutils（见 requirements-mxnet.txt）
-    "${pip[@]}" install -r "$req"
-    "${pip[@]}" install --no-deps -r requirements-mxnet.txt -e .
+    "${inst[@]}" -r "$req"
+    "${inst[@]}" --no-deps -r requirements-mxnet.txt -e .
     "$venv/bin/python" -c 'import d2lutils' || { say "环境安装后仍无法导入 d2lutils（见上面的中文错误）。"; exit 1; }
     echo "$want" > "$stamp"
   fi
