@@ -9,10 +9,11 @@
 它们被拆成标题之后、开头之后的一个单独单元格），用单元格元数据 ``course_header``
 标记（"badge" / "setup"），所以脚本能找到并替换它们：运行两次，第二次什么也不改。
 仓库地址只写在 pyproject.toml 的 ``[project.urls] Repository``；徽章链接和安装命令
-都由它生成。安装的版本取自 requirements.txt（运行课程所需的几个包）和
-requirements-gpu.txt（GPU 版，可选）。
+都由它生成。mxnet 的版本取自 requirements-mxnet.txt，GPU 版取自 requirements-gpu.txt（可选）。
 
-设置单元格在 Colab 之外什么也不做、不打印任何东西，所以存储的输出在哪里都一样。
+设置单元格只在当前内核缺少 mxnet 或 d2lutils 时安装（Colab 等在线 Jupyter），只装缺少的包、
+不改动已装的包、不需要重启；在课程环境里（course.sh、测试）什么也不做、不打印任何东西，
+所以存储的输出在哪里都一样。真正的安装由 tools/simulate_colab.py 模拟。
 新插入的设置单元格还没有运行过：插入后请用 ``./course.sh regen 笔记本`` 重新生成输出。
 """
 
