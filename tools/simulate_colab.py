@@ -186,6 +186,9 @@ def report(python: Path, before: dict, lesson: Path, executed: Path, clone: Path
     if "课程环境已就绪" not in setup_text or "重启" in setup_text.replace("不需要重启", ""):
         print("[模拟] 失败：设置单元格没有说环境已就绪，或要求重启")
         ok = False
+    if "ERROR" in setup_text:  # 例如 pip 的依赖解析报的冲突
+        print("[模拟] 失败：设置单元格的输出里有 pip 的 ERROR")
+        ok = False
     after = pip_versions(python)
     changed = {n: (v, after.get(n)) for n, v in before.items() if after.get(n) != v}
     added = sorted(f"{n} {v}" for n, v in after.items() if n not in before)
