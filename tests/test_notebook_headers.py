@@ -96,12 +96,13 @@ class FakeKernel:
     """假的在线 Jupyter 内核：哪些模块缺少、装了哪些发行包，并记录 pip 命令。"""
 
     def __init__(self, monkeypatch, missing=("mxnet", "d2lutils"), dists=None, python=(3, 12),
-                 index_has_d2lutils=False):
+                 index_has_d2lutils=False, site_has_wheel=False):
         import importlib.metadata as md
         import importlib.util
         self.missing = set(missing)
         self.dists = dict(dists or {"numpy": "2.0.2", "pandas": "2.2.2", "requests": "2.32.4"})
         self.commands, self.fail, self.index_has_d2lutils = [], False, index_has_d2lutils
+        self.site_has_wheel = site_has_wheel
         self.constraints = None
         real_find_spec = importlib.util.find_spec
         monkeypatch.setattr(importlib.util, "find_spec",
@@ -118,7 +119,8 @@ class FakeKernel:
         self.commands.append(list(cmd))
         if "-c" in cmd and cmd[1:3] == ["-m", "pip"]:
             self.constraints = Path(cmd[cmd.index("-c") + 1]).read_text()
-        ok = not self.fail and not ("d2lutils==0.1.0" in cmd and not self.index_has_d2lutils)
+        ok = (not self.fail and not (RELEASE in cmd and not self.index_has_d2lutils)
+              and not (WHEEL_URL in cmd and not self.site_has_wheel))
         if ok and "install" in cmd:
             for arg in cmd[cmd.index("install") + 1:]:
                 if not arg.startswith("-"):
@@ -126,6 +128,10 @@ class FakeKernel:
                     self.missing.discard("d2lutils" if "d2lutils" in arg or arg.startswith("/") else mod)
                     self.dists[re.split(r"[=@ ]", arg)[0]] = "new"
         return subprocess.CompletedProcess(cmd, 0 if ok else 1)
+
+
+RELEASE = f"d2lutils=={headers.package_version()}"
+WHEEL_URL = f"{headers.release_files()}d2lutils-{headers.package_version()}-py3-none-any.whl"
 
 
 def run_setup_cell(use_gpu=False):
@@ -160,9 +166,10 @@ def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, caps
     run_setup_cell()
     installs = pip_installs(kernel.commands)
     assert installs[0] == ["-q", "--no-deps", "mxnet==1.9.1", headers.FONT_PIN]
-    assert installs[1] == ["-q", "--no-deps", "d2lutils==0.1.0"]  # 先试包索引上的发行版
-    assert installs[2][-1].startswith("d2lutils @ git+https://github.com/")  # 没有时用仓库
-    assert len(installs) == 3 and not any(a.startswith(("numpy", "pandas", "scipy")) for c in installs for a in c)
+    assert installs[1] == ["-q", "--no-deps", RELEASE]  # 先试包索引（PyPI 或镜像）上的发行版
+    assert installs[2] == ["-q", "--no-deps", WHEEL_URL]  # 再试课程网站上的发布文件
+    assert installs[3][-1].startswith("d2lutils @ git+https://github.com/")  # 最后才用仓库
+    assert len(installs) == 4 and not any(a.startswith(("numpy", "pandas", "scipy")) for c in installs for a in c)
     out = capsys.readouterr().out
     assert "课程环境已就绪" in out and "不需要重启" in out and "mxnet" in out and "中文字体" in out
 
@@ -170,7 +177,11 @@ def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, caps
 def test_published_release_and_source_override(monkeypatch, capsys):
     kernel = FakeKernel(monkeypatch, index_has_d2lutils=True)
     run_setup_cell()
-    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == ["d2lutils==0.1.0"]
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [RELEASE]
+    kernel = FakeKernel(monkeypatch, site_has_wheel=True)
+    run_setup_cell()
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [RELEASE, WHEEL_URL]
+    assert WHEEL_URL.startswith("https://") and "/dist/" in WHEEL_URL  # 工作流把 dist/ 发布到阅读版网站
     kernel = FakeKernel(monkeypatch)
     monkeypatch.setenv("D2LUTILS_SOURCE", "/tmp/clone")
     run_setup_cell()

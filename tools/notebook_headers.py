@@ -75,7 +75,11 @@ if _todo:
     _pip("--no-deps", *({gpu_pins} if USE_GPU else {cpu_pins}), *font)  # mxnet 的元数据写着 numpy<2
     if importlib.util.find_spec("d2lutils") is None:
         src = os.environ.get("D2LUTILS_SOURCE")  # 例如本地的仓库目录
-        if src or not _pip("--no-deps", {release!r}, check=False):
+        # 依次试：指定的来源；PyPI（或 pip 配置的镜像）上的发布版本；课程网站上的发布文件；最后才是 git
+        for where in ([src] if src else [{release!r}, {release_file!r}]):
+            if _pip("--no-deps", where, check=False):
+                break
+        else:
             _pip("--no-deps", src or {source!r})
     importlib.invalidate_caches()
     if USE_GPU:
@@ -95,6 +99,18 @@ def repository() -> tuple[str, str]:
     if not match:
         raise SystemExit(f"pyproject.toml 中的 Repository 应为 https://github.com/<owner>/<name>，实际是 {url!r}")
     return match.group(1), match.group(2)
+
+
+def package_version() -> str:
+    """d2lutils 的版本号：d2lutils/__init__.py 的 __version__（pyproject.toml 从那里读取）。"""
+    text = (ROOT / "d2lutils" / "__init__.py").read_text(encoding="utf-8")
+    return re.search(r'^__version__ = "([^"]+)"', text, re.M).group(1)
+
+
+def release_files() -> str:
+    """发布文件（wheel）所在的地址：pyproject.toml 的 [project.urls] Download，以 / 结尾。"""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return data["project"]["urls"]["Download"].rstrip("/") + "/"
 
 
 def pins(path: Path) -> list[str]:
@@ -122,13 +138,14 @@ def header_cells(notebook_name: str) -> tuple[nbformat.NotebookNode, nbformat.No
     badge.metadata = {KEY: "badge"}
     gpu = pins(ROOT / "requirements-gpu.txt")
     gpu_dist = next(p for p in gpu if _name(p).startswith("mxnet-cu")).split("==")[0]
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    version = package_version()
+    wheel = f"d2lutils-{version}-py3-none-any.whl"
     low, high = VERIFIED_PYTHON
     source = SETUP_TEMPLATE.format(
         gpu_dist=gpu_dist, low=low, high=high, deps=RUNTIME_DEPS,
         font=FONT_PIN, font_module=_name(FONT_PIN).replace("-", "_"),
         cpu_pins=pins(ROOT / "requirements-mxnet.txt"), gpu_pins=gpu,
-        release=f"d2lutils=={version}",
+        release=f"d2lutils=={version}", release_file=f"{release_files()}{wheel}",
         source=f"d2lutils @ git+https://github.com/{owner}/{name}@{BRANCH}",
     )
     setup = nbformat.v4.new_code_cell(source.rstrip("\n"))
