@@ -319,7 +319,7 @@ def show_placement(items: dict, title: str | None = None, width: float = 2.6) ->
                                     fc="#f4f7fb", ec="#4a6f8a", lw=1.5))
         kind = "GPU 显存" if ctx.device_type == "gpu" else "CPU 内存"
         ax.text(x0 + width / 2, 0.55 * rows + 0.58, f"{ctx}（{kind}）", ha="center", va="center",
-                fontsize=10, fontweight="bold")
+                fontsize=10)  # 不用粗体：中文字体（文泉驿微米黑）没有粗体，matplotlib 3.10+ 会在 stderr 上警告
         for r, name in enumerate(where[ctx]):
             y = 0.55 * (rows - 1 - r) + 0.25
             ax.add_patch(FancyBboxPatch((x0 + 0.35, y), width - 0.7, 0.38,
