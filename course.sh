@@ -3,7 +3,7 @@
 #   ./course.sh lab      打开课程：JupyterLab，根目录为 notebooks/
 #   ./course.sh test     运行全部测试：单元测试 + 每个笔记本的 nbval 回归测试
 #   ./course.sh regen    在全新内核中重新运行笔记本并保存输出（维护者用）
-#   ./course.sh bench    运行速度基准（benchmarks/）
+#   ./course.sh bench    运行速度基准（benchmarks/；--dist：参数服务器训练的基准）
 #   ./course.sh html     生成阅读版静态网页到 _site/（用存储的输出，不重新运行）
 #   ./course.sh env      只创建（或检查）虚拟环境，打印它的路径
 # 选择 Python：COURSE_PYTHON=3.12 ./course.sh test（默认用找到的 3.11，其次 3.12）。
@@ -103,6 +103,8 @@ case "$cmd" in
     ;;
   bench)
     ensure_env
+    # ./course.sh bench --dist：参数服务器训练的基准（benchmarks/bench_dist.py）
+    if [ "${1:-}" = "--dist" ]; then shift; exec "$VENV/bin/python" benchmarks/bench_dist.py "$@"; fi
     exec "$VENV/bin/python" benchmarks/bench_corr2d.py "$@"
     ;;
   *)

@@ -59,7 +59,8 @@ def _count_bytes(kv: mx.kv.KVStore, counter: dict[str, int]) -> None:
 def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: float = 0.03,
         momentum: float = 0.9, max_steps: int | None = None, seed: int = 0,
         out: str | os.PathLike | None = None) -> dict:
-    """训练并返回本进程的结果（各轮损失之和、预测正确数、步数、每步时间、字节数；0 号进程还有参数）。"""
+    """训练并返回本进程的结果（各轮损失之和、预测正确数、步数、每步时间及其中计算和通信各占多少、
+    每步推送和拉取的字节数；0 号进程还有测试准确率和参数）。"""
     if kvstore not in KVSTORES:
         raise ValueError(f"kvstore 应为 {KVSTORES} 之一，实际是 {kvstore!r}。")
     if not (isinstance(batch_size, int) and batch_size >= 1):
@@ -77,6 +78,19 @@ def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: fl
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr, "momentum": momentum},
                             kvstore=kv)
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    # 把每步的时间分成两部分：前向和反向（计算），trainer.step（推送梯度、等服务器更新、拉取参数）
+    timing = {"compute": 0.0, "comm": 0.0, "start": 0.0}
+    step = trainer.step
+
+    def timed_step(batch_size, ignore_stale_grad=False):
+        nd.waitall()
+        t = time.perf_counter()
+        timing["compute"] += t - timing["start"]
+        step(batch_size, ignore_stale_grad)
+        nd.waitall()
+        timing["comm"] += time.perf_counter() - t
+
+    trainer.step = timed_step
     rng = onp.random.default_rng(seed)
     losses, corrects, test_accs = [], [], []
     steps, t_first = 0, None
@@ -93,20 +107,23 @@ def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: fl
             weight = batch_size / n if hi > lo else 0.0
             fn = loss_fn if weight == 1.0 else gluon.loss.SoftmaxCrossEntropyLoss(weight=weight)
             Xr, yr = (X[lo:hi], y[lo:hi]) if hi > lo else (X[:1], y[:1])
+            timing["start"] = time.perf_counter()
             l, c = train_step(net, fn, trainer, Xr, yr, mx.cpu(), num_samples=batch_size)
             if hi > lo:
                 loss_sum, correct = loss_sum + l / weight, correct + c
             steps += 1
-            if steps == 1:
-                nd.waitall()
+            if steps == 1:   # 第一步包含参数登记和预热，不计时
                 t_first = time.perf_counter()
+                timing["compute"] = timing["comm"] = 0.0
         losses.append(loss_sum)
         corrects.append(correct)
         if rank == 0:
             test_accs.append(evaluate_accuracy(net, data.X_test, data.y_test, mx.cpu()))
     nd.waitall()
-    step_time = (time.perf_counter() - t_first) / (steps - 1) if steps > 1 else float("nan")
+    timed = max(steps - 1, 1)
+    step_time = (time.perf_counter() - t_first) / timed if steps > 1 else float("nan")
     result = {"rank": rank, "num_workers": num_workers, "steps": steps, "step_time": step_time,
+              "compute_time": timing["compute"] / timed, "comm_time": timing["comm"] / timed,
               "loss_sum": onp.array(losses), "correct": onp.array(corrects),
               "bytes_push": counter["push"] / max(steps, 1), "bytes_pull": counter["pull"] / max(steps, 1)}
     if rank == 0:
@@ -142,9 +159,28 @@ def load_result(out: str | os.PathLike) -> dict:
         "test_acc": list(head["test_acc"]),
         "params": [head[k] for k in sorted(head) if k.startswith("param_")],
         "step_time": float(head["step_time"]),
+        "compute_time": float(head["compute_time"]),
+        "comm_time": float(head["comm_time"]),
         "bytes_push": float(head["bytes_push"]),
         "bytes_pull": float(head["bytes_pull"]),
     }
+
+
+def compare(out_a: str | os.PathLike, out_b: str | os.PathLike, tol: float = 1e-5) -> int:
+    """打印两个结果目录的各轮损失和参数的最大差别；都在容差 tol 内时返回 0，否则返回 1。"""
+    a, b = load_result(out_a), load_result(out_b)
+    for name, r in ((out_a, a), (out_b, b)):
+        losses = "、".join(f"{x:.4f}" for x in r["loss"])
+        print(f"{name}：{r['num_workers']} 个工作进程，{r['steps']} 步，各轮损失 {losses}")
+    if len(a["loss"]) != len(b["loss"]) or len(a["params"]) != len(b["params"]):
+        print("两次训练的迭代周期数或参数个数不同，无法比较。")
+        return 1
+    loss_gap = max(abs(x - y) for x, y in zip(a["loss"], b["loss"]))
+    param_gap = max(float(onp.abs(p - q).max()) for p, q in zip(a["params"], b["params"]))
+    same = loss_gap < tol and param_gap < tol
+    print(f"损失的最大差别 {loss_gap:.1e}，参数的最大差别 {param_gap:.1e}：" +
+          (f"在容差 {tol:g} 内一致" if same else f"超出容差 {tol:g}，结果不同"))
+    return 0 if same else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=0.03, help="学习率（默认 0.03）")
     parser.add_argument("--max-steps", type=int, default=None, help="最多训练多少步（测试和基准用）")
     parser.add_argument("--out", default=None, help="结果目录：每个工作进程写一个 rank<r>.npz")
+    parser.add_argument("--compare", nargs=2, metavar=("目录A", "目录B"), default=None,
+                        help="不训练，比较两个结果目录：各轮损失、参数的最大差别")
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare(*args.compare)
     res = run(args.kvstore, args.epochs, args.batch_size, args.lr, max_steps=args.max_steps, out=args.out)
     if res["rank"] == 0:
         print(f"工作进程 0（共 {res['num_workers']} 个）完成 {res['steps']} 步", flush=True)

@@ -23,7 +23,10 @@ LAUNCH = [PY, "-m", "d2lutils.launch"]   # 文档中的写法（导入 d2lutils�
 LAUNCH_SCRIPT = [PY, launch.__file__]
 # 每个进程只用一个线程：2 核机器上同时运行 4~6 个进程，结果不受线程数影响
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MXNET_CPU_WORKER_NTHREADS": "1"}
-TOL = 1e-9   # float64 下求和顺序不同带来的差别约 1e-16 量级（见第 10 课最后一节）
+# 容差：工作进程用 float64 计算，但 MXNet 1.9.1 的服务器把 float64 的梯度按 float32 相加
+# （实测：两个进程各推送 1/3，取回 0.6666666865…），所以差别在 1e-7 量级（4 个迭代周期后约 4e-7）；
+# 算法上的错误（如每个进程求平均、dist_async）带来的差别在 1e-2 以上。见第 10 课最后一节。
+TOL = 1e-5
 slow = pytest.mark.skipif(not os.environ.get("COURSE_SLOW"), reason="较慢的分布式训练测试：设置 COURSE_SLOW=1 运行")
 
 
@@ -82,7 +85,7 @@ def test_read_hosts_uses_dmlc_format(tmp_path):
 
 
 def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path):
-    """2 个工作进程 + 1 个服务器（dist_sync）与一个进程的训练：各轮损失和参数在 1e-9 内一致。
+    """2 个工作进程 + 1 个服务器（dist_sync）与一个进程的训练：各轮损失和参数在 TOL 内一致。
 
     批量大小 500：1347 个训练样本每轮是 500、500、347 三步，所以也检查了不满的小批量。
     """
