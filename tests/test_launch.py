@@ -23,10 +23,11 @@ LAUNCH = [PY, "-m", "d2lutils.launch"]   # 文档中的写法（导入 d2lutils�
 LAUNCH_SCRIPT = [PY, launch.__file__]
 # 每个进程只用一个线程：2 核机器上同时运行 4~6 个进程，结果不受线程数影响
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MXNET_CPU_WORKER_NTHREADS": "1"}
-# 容差：工作进程用 float64 计算，但 MXNet 1.9.1 的服务器把 float64 的梯度按 float32 相加
-# （实测：两个进程各推送 1/3，取回 0.6666666865…），所以差别在 1e-7 量级（4 个迭代周期后约 4e-7）；
-# 算法上的错误（如每个进程求平均、dist_async）带来的差别在 1e-2 以上。见第 10 课最后一节。
-TOL = 1e-5
+# 容差：float64 下只有求和顺序不同（服务器把各工作进程的梯度相加，一个进程则一次对所有样本求和），
+# 差别在 1e-16 量级，4 个迭代周期后不到 1e-14；算法上的错误（如每个进程求平均、dist_async）带来的
+# 差别在 1e-2 以上。若服务器按 float32 相加（MXNet 1.9.1 的未初始化变量，启动器用 MALLOC_PERTURB_
+# 绕过），差别约为 1e-7，也会被发现。见第 10 课最后一节。
+TOL = 1e-9
 slow = pytest.mark.skipif(not os.environ.get("COURSE_SLOW"), reason="较慢的分布式训练测试：设置 COURSE_SLOW=1 运行")
 
 
@@ -84,7 +85,7 @@ def test_read_hosts_uses_dmlc_format(tmp_path):
         launch.read_hosts(f)
 
 
-def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path):
+def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path, capsys):
     """2 个工作进程 + 1 个服务器（dist_sync）与一个进程的训练：各轮损失和参数在 TOL 内一致。
 
     批量大小 500：1347 个训练样本每轮是 500、500、347 三步，所以也检查了不满的小批量。
@@ -104,23 +105,27 @@ def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path):
     assert max(abs(x - y) for x, y in zip(a["loss"], b["loss"])) < TOL
     assert max(float(onp.abs(p - q).max()) for p, q in zip(a["params"], b["params"])) < TOL
     assert a["test_acc"] == b["test_acc"] and a["train_acc"] == b["train_acc"]
+    assert dist_train.compare(tmp_path / "one", tmp_path / "two", tol=TOL) == 0
+    assert "在容差 1e-9 内一致" in capsys.readouterr().out
     # 每步每个工作进程推送全部梯度、拉取全部参数：LeNet 的 13,706 个 float64
     assert b["bytes_push"] == b["bytes_pull"] == 13706 * 8
     assert a["bytes_push"] == 0
     print(f"2 个工作进程 + 1 个服务器的训练用时 {elapsed:.1f} 秒")
 
 
-# 工作进程：连上参数服务器后不停地同步 push/pull，直到被杀死
+# 工作进程：连上参数服务器，检查服务器按 float64 相加（各推送 1/3，取回的和应为 float64 的 2/3，
+# 而不是按 float32 相加的 0.6666666865…），然后不停地同步 push/pull，直到被杀死
 _PUSHPULL_FOREVER = """
 import os, d2lutils, mxnet as mx
 kv = mx.kv.create('dist_sync')
-a = mx.nd.ones((1000,))
-kv.init(0, a)
-kv.pushpull(0, a, out=a)
-print('ready', kv.rank, os.getpid(), flush=True)
+x = mx.nd.full((1000,), 1 / 3, dtype='float64')
+out = mx.nd.zeros((1000,), dtype='float64')
+kv.init(0, out)
+kv.pushpull(0, x, out=out)
+print('ready', kv.rank, os.getpid(), repr(float(out.asnumpy()[0])), flush=True)
 while True:
-    kv.pushpull(0, a, out=a)
-    a.wait_to_read()
+    kv.pushpull(0, x, out=out)
+    out.wait_to_read()
 """
 
 
@@ -133,8 +138,9 @@ def test_killing_a_worker_stops_every_process(tmp_path):
             line = proc.stdout.readline()
             assert line, proc.stderr.read()
             if line.startswith("ready"):
-                _, rank, pid = line.split()
+                _, rank, pid, total = line.split()
                 pids[int(rank)] = int(pid)
+                assert float(total) == 1 / 3 + 1 / 3, f"服务器没有按 float64 相加：{total}"
         children = _children(proc.pid)
         assert len(children) == 4 and set(pids.values()) <= set(children)
         t0 = time.monotonic()
@@ -185,7 +191,9 @@ def test_ssh_mode_builds_the_remote_commands(tmp_path):
     fake.chmod(0o755)
     hosts = tmp_path / "hosts"
     hosts.write_text("nodeA\nnodeB:2222\n")
-    show = "import os; e = os.environ; print(e['DMLC_ROLE'], e.get('DMLC_NODE_HOST', '-'), e['DMLC_PS_ROOT_URI'])"
+    # 一次 os.write 写出整行：几个进程同时写同一个管道时，行与行不会交错
+    show = ("import os; e = os.environ; os.write(1, "
+            "f\"{e['DMLC_ROLE']} {e.get('DMLC_NODE_HOST', '-')} {e['DMLC_PS_ROOT_URI']}\\n\".encode())")
     env = {**ENV, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
     r = subprocess.run(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "-H", str(hosts), "--host-ip", "10.1.2.3",
                                  "--", PY, "-c", show], capture_output=True, text=True, env=env, timeout=60)
