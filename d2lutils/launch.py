@@ -6,7 +6,7 @@
 与 MXNet 自带的 ``tools/launch.py``（它调用 ``dmlc_tracker``）设置同样的 DMLC_* 环境变量，
 沿用 dmlc_tracker 的 hosts 文件格式、服务器和工作进程在各主机上的轮流分配、
 ``tracker.get_host_ip``（调度器对外的地址）和 ``ssh.sync_dir``（rsync 工作目录）。
-另外给服务器设置 MALLOC_PERTURB_=255，绕过 MXNet 1.9.1 服务器的一个未初始化变量（见 ``_env``）。
+另外给服务器设置 MALLOC_PERTURB_=255 并关掉 glibc 的 tcache，绕过 MXNet 1.9.1 服务器的一个未初始化变量（见 ``_env``）。
 dmlc_tracker 的进程管理本身不能用：它在守护线程里用 ``subprocess.call`` 启动每个进程而不保留句柄，
 在 Python >= 3.9 上因 ``Thread.isAlive`` 崩溃，崩溃后留下仍在运行的进程；工作进程出错时调度器永远等下去。
 这里改为自己保留每个进程：每个进程在自己的进程组里，任何一个进程出错、超时、Ctrl-C 或启动器收到
@@ -123,8 +123,11 @@ class Launcher:
         if role == "server" and "MALLOC_PERTURB_" not in os.environ:
             # MXNet 1.9.1 的服务器（src/kvstore/kvstore_dist_server.h）从不初始化成员 multi_precision_：
             # 它取到非 0 的垃圾值时，服务器把 float64 的参数和梯度存成 float32、按 float32 相加。
-            # glibc 的 MALLOC_PERTURB_=255 让新分配的内存全为 0，这个开关于是总是关着。
+            # glibc 的 MALLOC_PERTURB_=255 让 malloc 分配的内存全为 0；关掉 tcache（它重用刚释放的内存时
+            # 不经过这一步），这个开关于是总是关着。
             env["MALLOC_PERTURB_"] = "255"
+            tunables = [t for t in os.environ.get("GLIBC_TUNABLES", "").split(":") if t]
+            env["GLIBC_TUNABLES"] = ":".join(tunables + ["glibc.malloc.tcache_count=0"])
         if self.hosts is None:
             env["DMLC_INTERFACE"] = "lo"   # 所有进程都在本机，用回环接口
         elif role != "scheduler":

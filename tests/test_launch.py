@@ -26,7 +26,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MXNET_CPU_WORKER_NTHREADS": "1"}
 # 容差：float64 下只有求和顺序不同（服务器把各工作进程的梯度相加，一个进程则一次对所有样本求和），
 # 差别在 1e-16 量级，4 个迭代周期后不到 1e-14；算法上的错误（如每个进程求平均、dist_async）带来的
 # 差别在 1e-2 以上。若服务器按 float32 相加（MXNet 1.9.1 的未初始化变量，启动器用 MALLOC_PERTURB_
-# 绕过），差别约为 1e-7，也会被发现。见第 10 课最后一节。
+# 和关掉 tcache 绕过），差别约为 1e-7，也会被发现。见第 10 课最后一节。
 TOL = 1e-9
 slow = pytest.mark.skipif(not os.environ.get("COURSE_SLOW"), reason="较慢的分布式训练测试：设置 COURSE_SLOW=1 运行")
 
