@@ -285,7 +285,7 @@ LESSON = Lesson("09", [
         solution_text="""
             closer_6 = 'ReLU + 最大汇聚'
             运行 ex.measure_variants() 实测（约 2 秒，数字由那次运行打印，不是写死的），或者用正文的
-            train_variant('tanh', 'max') 训练完整的 12 个迭代周期。tanh + 最大汇聚学得不比 ReLU + 最大汇聚慢，
+            train_variant('tanh', 'max') 训练 6 个迭代周期（与正文的对比实验相同）。tanh + 最大汇聚学得不比 ReLU + 最大汇聚慢，
             比 tanh + 平均汇聚快得多：在这组设置下，慢的主要原因是平均汇聚，不是 tanh。
             这说明一次换两处的实验分不清各自的作用；每次只换一处，才能把原因分开。
         """,
