@@ -9,7 +9,9 @@
 #   ./course.sh env      只创建（或检查）虚拟环境，打印它的路径
 #   ./course.sh dist     把 d2lutils 打包成 wheel 和 sdist（dist/），并用 twine check 检查
 #   ./course.sh links --hub URL   为 JupyterHub 上的课堂生成每课的 nbgitpuller 链接
-# 选择 Python：COURSE_PYTHON=3.12 ./course.sh test（默认用找到的 3.11，其次 3.12）。
+# 选择 Python：COURSE_PYTHON=3.12 ./course.sh test（默认用找到的最新版本：3.13，其次 3.12、3.11）。
+# 选择测试线：默认 numpy 2（requirements.txt）；COURSE_LANE=numpy1 ./course.sh test 用 Python 3.11 +
+# numpy 1.23.5（requirements-numpy1.txt）。每个 Python 版本和测试线有自己的虚拟环境 .venv-<版本>-<测试线>/。
 # 其余参数原样传给 jupyter lab / pytest / 脚本，例如 ./course.sh test -k corr2d。
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,39 +40,79 @@ find_python() {
   return 1
 }
 
+# 安装用的 uv 的版本（用 pip 装进课程环境；它只用来安装）
+UV_PIN="uv==0.13.9"
+LANE="${COURSE_LANE:-numpy2}"
+case "$LANE" in
+  numpy2) SUPPORTED="3.13 3.12 3.11" ;;
+  numpy1) SUPPORTED="3.11" ;;  # numpy 1.23.5 只有 Python 3.11 及更早的 wheel
+  *) say "COURSE_LANE=$LANE 不认识：可选 numpy2（默认）或 numpy1。"; exit 2 ;;
+esac
+
 pick_python() {
   local want
   if [ -n "${COURSE_PYTHON:-}" ]; then
-    case "$COURSE_PYTHON" in
-      3.11|3.12) ;;
-      *) say "COURSE_PYTHON=$COURSE_PYTHON 不受支持：MXNet 1.9.1 课程环境只支持 Python 3.11 和 3.12。"; return 1 ;;
+    case " $SUPPORTED " in
+      *" $COURSE_PYTHON "*) ;;
+      *) say "COURSE_PYTHON=$COURSE_PYTHON 没有测试过：测试线 $LANE 只在 Python ${SUPPORTED// /、} 上测试过（见 README 的“环境说明”）。"; return 1 ;;
     esac
     find_python "$COURSE_PYTHON" && return 0
     say "找不到 Python $COURSE_PYTHON。请安装它，或去掉 COURSE_PYTHON 使用默认版本。"
     return 1
   fi
-  for want in 3.11 3.12; do
+  for want in $SUPPORTED; do
     find_python "$want" && return 0
   done
-  say "需要 Python 3.11 或 3.12（MXNet 1.9.1 不支持 3.13 及更新版本）。"
-  say "请安装其中之一（例如 apt-get install python3.11 python3.11-venv，或 pyenv install 3.11），再运行本命令。"
+  say "需要 Python ${SUPPORTED// /、} 之一（课程只在这些版本上测试过；Python 3.14 还没有测试过）。"
+  say "请安装其中之一（例如 apt-get install python3.13 python3.13-venv，或 pyenv install 3.13），再运行本命令。"
   return 1
 }
 
+# 这条测试线的 requirements 文件：numpy1 测试线用 requirements-numpy1.txt 替换 requirements.txt 中同名的行
+lane_requirements() {
+  local py="$1" out="$2"
+  if [ "$LANE" = numpy2 ]; then echo requirements.txt; return 0; fi
+  "$py" - requirements.txt requirements-numpy1.txt "$out" <<'PY'
+import re, sys
+base, override, out = sys.argv[1:]
+name = lambda line: re.split(r"[=<>!;~ \[]", line.split("#", 1)[0].strip(), maxsplit=1)[0].lower().replace("_", "-")
+lines = [l for l in open(override, encoding="utf-8").read().splitlines() if l.split("#", 1)[0].strip()]
+names = {name(l) for l in lines}
+keep = [l for l in open(base, encoding="utf-8").read().splitlines() if l.split("#", 1)[0].strip() and name(l) not in names]
+open(out, "w", encoding="utf-8").write("\n".join(keep + lines) + "\n")
+PY
+  echo "$out"
+}
+
 ensure_env() {
-  local py ver venv stamp want
+  local py ver venv stamp want req pip inst index
   py=$(pick_python)
   ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-  venv="$ROOT/.venv-$ver"
-  want=$(cat requirements.txt pyproject.toml | "$py" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
+  venv="$ROOT/.venv-$ver-$LANE"
+  want=$(cat requirements.txt requirements-mxnet.txt requirements-numpy1.txt pyproject.toml \
+         | "$py" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
   stamp="$venv/.course-installed"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
     :
   else
-    say "准备 Python $ver 的虚拟环境 $venv（只在第一次或依赖变化时安装）..."
+    say "准备 Python $ver（测试线 $LANE）的虚拟环境 $venv（只在第一次或依赖变化时安装）..."
     [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
+    pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
+    # 先卸掉旧的 mxnet：它的元数据写着 numpy<2，留着它，pip 升级 numpy 时会报依赖冲突
+    "${pip[@]}" uninstall -y mxnet >/dev/null 2>&1 || true
+    inst=("${pip[@]}" install)
+    # 安装器：先用 pip 装上 uv（并行下载，空缓存时快得多，数字见 CONTRIBUTING），用它安装；
+    # 装不上 uv（或 COURSE_INSTALLER=pip）就用 pip。pip 配置的镜像地址（index-url）照样传给 uv。
+    if [ "${COURSE_INSTALLER:-uv}" = uv ] && "${pip[@]}" install "$UV_PIN" >/dev/null 2>&1; then
+      inst=("$venv/bin/uv" pip install --quiet --python "$venv/bin/python")
+      index=$("${pip[@]}" config list 2>/dev/null | sed -n "s/^[a-z]*\.index-url='\(.*\)'$/\1/p" | head -n 1)
+      index="${PIP_INDEX_URL:-$index}"
+      [ -z "$index" ] || inst+=(--index-url "$index")
+    fi
+    req=$(lane_requirements "$venv/bin/python" "$venv/requirements-lane.txt")
+    # 两步安装：先装课程的固定版本，再以 --no-deps 装 mxnet 和 d2lutils（见 requirements-mxnet.txt）
+    "${inst[@]}" -r "$req"
+    "${inst[@]}" --no-deps -r requirements-mxnet.txt -e .
     "$venv/bin/python" -c 'import d2lutils' || { say "环境安装后仍无法导入 d2lutils（见上面的中文错误）。"; exit 1; }
     echo "$want" > "$stamp"
   fi
@@ -82,6 +124,8 @@ cmd="${1:-}"
 case "$cmd" in
   lab)
     ensure_env
+    # 没有中文字体时说一次怎样安装（图照常画，只是中文显示为方框）
+    "$VENV/bin/python" -c 'import sys, d2lutils._env as e; m = e.cjk_font_hint(); m and print("[course] " + m, file=sys.stderr)' || true
     extra=()
     [ "$(id -u)" = 0 ] && extra+=(--allow-root)   # Jupyter 拒绝以 root 运行，除非明确允许
     "$VENV/bin/python" tools/workspace.py sync     # 学习者的副本 my-notebooks/：第一次使用时建立

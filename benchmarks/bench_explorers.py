@@ -1,7 +1,7 @@
 """交互探索器（d2lutils/explore.py）的重画速度：每改动一个控件，重算、重画、编码成 PNG 要多久。
 
 用法（在仓库根目录）：
-    .venv-3.11/bin/python benchmarks/bench_explorers.py
+    "$(./course.sh env)"/bin/python benchmarks/bench_explorers.py
 
 对三个探索器，从默认状态出发，把每个控件依次拨到它的每一个取值，再加上网格最大的几种组合；
 每次改动计时一次（墙上时间和本进程的 CPU 时间），整个序列重复 3 遍，每次改动取 3 遍中最短的。

@@ -17,10 +17,23 @@ _CJK_FONT_FILES = (
     "/System/Library/Fonts/PingFang.ttc",
     "C:/Windows/Fonts/msyh.ttc",
 )
+# 没有 root、不能 apt 安装字体的在线 Jupyter（如 Colab）上，设置单元格用 pip 安装这个包：
+# 它只含文泉驿微米黑 wqy-microhei.ttc，与 Debian 的 fonts-wqy-microhei 逐字节相同
+PIP_FONT_PACKAGE = "paperang_p2_fonts_cjk"
 _CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC",
                  "Noto Sans CJK JP", "PingFang SC", "Microsoft YaHei", "SimHei")
 _font_family: str | None = None
 _font_checked = False
+
+
+def _pip_font_files() -> tuple[str, ...]:
+    """pip 安装的中文字体文件（PIP_FONT_PACKAGE，不导入它）。"""
+    import importlib.util
+
+    spec = importlib.util.find_spec(PIP_FONT_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    return tuple(os.path.join(d, "fonts", "wqy-microhei.ttc") for d in spec.submodule_search_locations)
 
 
 def use_cjk_font() -> str | None:
@@ -36,7 +49,7 @@ def use_cjk_font() -> str | None:
     import matplotlib
     from matplotlib import font_manager
 
-    for path in _CJK_FONT_FILES:
+    for path in _CJK_FONT_FILES + _pip_font_files():
         if os.path.exists(path):
             try:
                 font_manager.fontManager.addfont(path)

@@ -1,8 +1,10 @@
 """每个笔记本的开头（Colab 徽章 + 设置单元格）存在且是最新的；脚本可重复运行；
-设置单元格的逻辑用假的 google.colab 模块和假的 pip 检查。"""
+设置单元格的逻辑用假的内核（缺少哪些模块、装了哪些包）和假的 pip 检查。
+真正的安装在 tools/simulate_colab.py 里模拟（COURSE_SLOW=1）。"""
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +28,7 @@ def test_every_notebook_has_a_current_header(path):
     assert [c.metadata.get("course_header") for c in nb.cells[1:3]] == ["badge", "setup"]
     owner, name = headers.repository()
     assert f"github/{owner}/{name}/blob/main/notebooks/{path.name})" in nb.cells[1].source
-    assert nb.cells[2].outputs == []  # 在 Colab 之外什么也不输出
+    assert nb.cells[2].outputs == []  # 课程环境里什么也不输出
 
 
 def test_repository_comes_from_pyproject():
@@ -88,122 +90,160 @@ def test_notebook_without_title_is_refused(tmp_path, capsys):
     assert "一级标题" in capsys.readouterr().out
 
 
-# ---- 设置单元格本身：在假的 Colab 里执行它的代码 ----
+# ---- 设置单元格本身：在假的在线 Jupyter 里执行它的代码 ----
 
-class FakeColab:
-    """假的 Colab 运行时：已安装的包、已载入的 numpy 版本，并记录 pip 命令。"""
+class FakeKernel:
+    """假的在线 Jupyter 内核：哪些模块缺少、装了哪些发行包，并记录 pip 命令。"""
 
-    def __init__(self, monkeypatch, installed, numpy_loaded=None, python=(3, 12)):
-        self.installed = dict(installed)
-        self.commands = []
-        self.fail = False
-        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-        for mod in ("numpy", "mxnet", "matplotlib", "sklearn", "d2lutils"):
-            monkeypatch.delitem(sys.modules, mod, raising=False)
-        if numpy_loaded:
-            fake_numpy = types.ModuleType("numpy")
-            fake_numpy.__version__ = numpy_loaded
-            monkeypatch.setitem(sys.modules, "numpy", fake_numpy)
-        monkeypatch.setattr(subprocess, "run", self.run)
+    def __init__(self, monkeypatch, missing=("mxnet", "d2lutils"), dists=None, python=(3, 12),
+                 index_has_d2lutils=False, site_has_wheel=False):
         import importlib.metadata as md
-        monkeypatch.setattr(md, "version", self.version)
+        import importlib.util
+        self.missing = set(missing)
+        self.dists = dict(dists or {"numpy": "2.0.2", "pandas": "2.2.2", "requests": "2.32.4"})
+        self.commands, self.fail, self.index_has_d2lutils = [], False, index_has_d2lutils
+        self.site_has_wheel = site_has_wheel
+        self.constraints = None
+        real_find_spec = importlib.util.find_spec
+        monkeypatch.setattr(importlib.util, "find_spec",
+                            lambda name, *a: None if name in self.missing else real_find_spec(name, *a))
+        monkeypatch.setattr(md, "distributions", lambda: [
+            types.SimpleNamespace(metadata={"Name": n}, version=v) for n, v in self.dists.items()])
+        monkeypatch.setattr(subprocess, "run", self.run)
+        monkeypatch.delenv("D2LUTILS_SOURCE", raising=False)
+        monkeypatch.setattr(sys, "prefix", "/nonexistent/fake-kernel")  # 不是 course.sh 的环境
         if python != tuple(sys.version_info[:2]):
             monkeypatch.setattr(sys, "version_info", python + (0, "final", 0))
 
-    def version(self, name):
-        import importlib.metadata as md
-        if name not in self.installed:
-            raise md.PackageNotFoundError(name)
-        return self.installed[name]
-
-    def run(self, cmd, check=False, **kwargs):
+    def run(self, cmd, **kwargs):
         self.commands.append(list(cmd))
-        if self.fail:
-            return subprocess.CompletedProcess(cmd, 1)
-        if cmd[1:4] == ["-m", "pip", "install"]:
-            self.installed.update(numpy="1.26.4", d2lutils="0.1.0")
-            for arg in cmd:
-                if arg.startswith("mxnet"):
-                    self.installed[arg.split("==")[0]] = "1.9.1"
-        if cmd[1:4] == ["-m", "pip", "uninstall"]:
-            self.installed.pop(cmd[-1])
-        return subprocess.CompletedProcess(cmd, 0)
+        if "-c" in cmd and cmd[1:3] == ["-m", "pip"]:
+            self.constraints = Path(cmd[cmd.index("-c") + 1]).read_text()
+        ok = (not self.fail and not (RELEASE in cmd and not self.index_has_d2lutils)
+              and not (WHEEL_URL in cmd and not self.site_has_wheel))
+        if ok and "install" in cmd:
+            for arg in cmd[cmd.index("install") + 1:]:
+                if not arg.startswith("-"):
+                    mod = {"scikit-learn": "sklearn"}.get(re.split(r"[=@ ]", arg)[0], re.split(r"[=@ ]", arg)[0])
+                    self.missing.discard("d2lutils" if "d2lutils" in arg or arg.startswith("/") else mod)
+                    self.dists[re.split(r"[=@ ]", arg)[0]] = "new"
+        return subprocess.CompletedProcess(cmd, 0 if ok else 1)
+
+
+RELEASE = f"d2lutils=={headers.package_version()}"
+WHEEL_URL = f"{headers.release_files()}d2lutils-{headers.package_version()}-py3-none-any.whl"
 
 
 def run_setup_cell(use_gpu=False):
     _, setup = headers.header_cells("01_corr2d.ipynb")
     code = setup.source.replace("USE_GPU = False", f"USE_GPU = {use_gpu}", 1)
-    namespace = {}
-    exec(compile(code, "setup-cell", "exec"), namespace)
-    return namespace
+    exec(compile(code, "setup-cell", "exec"), {})
 
 
 def pip_installs(commands):
-    return [c[c.index("install"):] for c in commands if "install" in c]
+    return [c[c.index("install") + 1:] for c in commands if "install" in c]
 
 
-def test_setup_cell_does_nothing_outside_colab(monkeypatch, capsys):
-    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+def test_setup_cell_does_nothing_where_the_course_is_installed(monkeypatch, capsys):
+    # 课程环境（course.sh、测试）里 mxnet 和 d2lutils 都在：什么也不做，什么也不打印
     calls = []
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
     run_setup_cell()
     assert calls == [] and capsys.readouterr() == ("", "")
 
 
-def test_first_run_on_colab_installs_then_asks_for_one_restart(monkeypatch, capsys):
-    colab = FakeColab(monkeypatch, {"numpy": "2.0.2"}, numpy_loaded="2.0.2")
-    with pytest.raises(RuntimeError) as info:
+def test_setup_cell_is_collapsed_and_uses_shared_constants():
+    from d2lutils import _env, plotting
+    _, setup = headers.header_cells("01_corr2d.ipynb")
+    assert setup.metadata["jupyter"] == {"source_hidden": True} and setup.metadata["cellView"] == "form"
+    assert headers.VERIFIED_PYTHON == _env.VERIFIED_PYTHON and headers.FONT_PIN == _env.PIP_FONT_PIN
+    assert f"find_spec({plotting.PIP_FONT_PACKAGE!r})" in setup.source
+    assert "GB" not in setup.source and "MB" not in setup.source  # 下载大小只写在 README 的“GPU”一节
+
+
+def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, capsys):
+    kernel = FakeKernel(monkeypatch)
+    run_setup_cell()
+    installs = pip_installs(kernel.commands)
+    assert installs[0] == ["-q", "--no-deps", "mxnet==1.9.1", headers.FONT_PIN]
+    assert installs[1] == ["-q", "--no-deps", RELEASE]  # 先试包索引（PyPI 或镜像）上的发行版
+    assert installs[2] == ["-q", "--no-deps", WHEEL_URL]  # 再试课程网站上的发布文件
+    assert installs[3][-1].startswith("d2lutils @ git+https://github.com/")  # 最后才用仓库
+    assert len(installs) == 4 and not any(a.startswith(("numpy", "pandas", "scipy")) for c in installs for a in c)
+    out = capsys.readouterr().out
+    assert "课程环境已就绪" in out and "不需要重启" in out and "mxnet" in out and "中文字体" in out
+
+
+def test_published_release_and_source_override(monkeypatch, capsys):
+    kernel = FakeKernel(monkeypatch, index_has_d2lutils=True)
+    run_setup_cell()
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [RELEASE]
+    kernel = FakeKernel(monkeypatch, site_has_wheel=True)
+    run_setup_cell()
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [RELEASE, WHEEL_URL]
+    assert WHEEL_URL.startswith("https://") and "/dist/" in WHEEL_URL  # 工作流把 dist/ 发布到阅读版网站
+    kernel = FakeKernel(monkeypatch)
+    monkeypatch.setenv("D2LUTILS_SOURCE", "/tmp/clone")
+    run_setup_cell()
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == ["/tmp/clone"]
+
+
+def test_missing_dependencies_are_constrained_to_what_is_installed(monkeypatch, capsys):
+    kernel = FakeKernel(monkeypatch, missing=("mxnet", "d2lutils", "requests", "sklearn"),
+                        dists={"numpy": "1.26.4", "scipy": "1.11.4"})
+    run_setup_cell()
+    first = pip_installs(kernel.commands)[0]
+    assert first[:3] == ["-q", "-c", first[2]] and first[3:] == ["requests", "scikit-learn"]
+    assert set(kernel.constraints.splitlines()) == {"numpy==1.26.4", "scipy==1.11.4"}
+
+
+def test_course_venv_is_never_touched(monkeypatch, tmp_path):
+    kernel = FakeKernel(monkeypatch)
+    (tmp_path / ".course-installed").write_text("x")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    with pytest.raises(RuntimeError, match="course.sh env"):
         run_setup_cell()
-    assert "重启会话" in str(info.value) and "numpy 2.0.2" in str(info.value) and "重新运行" in str(info.value)
-    first, second = pip_installs(colab.commands)
-    assert "mxnet==1.9.1" in first and 'numpy==1.26.4; python_version >= "3.12"' in first
-    assert "matplotlib==3.9.4" in first and "scikit-learn==1.7.2" in first
-    assert not any(a.startswith(("jupyterlab", "ipykernel", "mxnet-cu")) for a in first)
-    assert "--no-deps" in second and second[-1].startswith("d2lutils @ git+https://github.com/")
-    # 重启之后：新的进程载入的是 numpy 1.26.4，不再安装，直接就绪
-    colab.commands.clear()
-    monkeypatch.setitem(sys.modules["numpy"].__dict__, "__version__", "1.26.4")
-    run_setup_cell()
-    assert colab.commands == []
-    assert "已就绪" in capsys.readouterr().out
-
-
-def test_colab_without_numpy_loaded_needs_no_restart(monkeypatch, capsys):
-    colab = FakeColab(monkeypatch, {"numpy": "2.0.2"})
-    run_setup_cell()
-    assert len(pip_installs(colab.commands)) == 2
-    assert "已就绪" in capsys.readouterr().out
+    assert kernel.commands == []
 
 
 def test_gpu_opt_in_replaces_the_cpu_build(monkeypatch, capsys):
-    colab = FakeColab(monkeypatch, {"numpy": "1.26.4", "mxnet": "1.9.1", "d2lutils": "0.1.0"})
+    kernel = FakeKernel(monkeypatch, missing=(), dists={"numpy": "2.0.2", "mxnet": "1.9.1", "d2lutils": "0.1.0"})
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/" + name)
+    mxnet = sys.modules.get("mxnet")
+    monkeypatch.delitem(sys.modules, "mxnet", raising=False)  # 新会话：还没有导入过 MXNet
     run_setup_cell(use_gpu=True)
-    assert colab.commands[0][-4:] == ["uninstall", "-y", "-q", "mxnet"]
-    install = pip_installs(colab.commands)[0]
-    assert "mxnet-cu117==1.9.1" in install and "mxnet==1.9.1" not in install
+    assert "不需要重启" in capsys.readouterr().out
+    assert kernel.commands[0][-4:] == ["uninstall", "-y", "-q", "mxnet"]
+    install = pip_installs(kernel.commands)[0]
+    assert "--no-deps" in install and "mxnet-cu117==1.9.1" in install and "mxnet==1.9.1" not in install
     assert "nvidia-cudnn-cu11==8.5.0.96" in install
-    assert colab.commands[-1][-1] == "import d2lutils; d2lutils.describe_devices()"
+    assert kernel.commands[-1][-1] == "import d2lutils; d2lutils.describe_devices()"
+    # 会话里已经导入过 CPU 版：装好后要求重启一次
+    kernel.dists.pop("mxnet-cu117")
+    monkeypatch.setitem(sys.modules, "mxnet", mxnet or types.ModuleType("mxnet"))
+    with pytest.raises(RuntimeError, match="请重启会话"):
+        run_setup_cell(use_gpu=True)
 
 
-def test_unsupported_colab_python_gets_a_chinese_error(monkeypatch):
-    colab = FakeColab(monkeypatch, {"numpy": "2.3.0"}, python=(3, 13))
-    with pytest.raises(RuntimeError, match="Python 3.13"):
+@pytest.mark.parametrize("python", [(3, 14), (3, 10)])
+def test_unverified_python_gets_a_chinese_error(monkeypatch, python):
+    kernel = FakeKernel(monkeypatch, python=python)
+    with pytest.raises(RuntimeError, match=f"Python 3.11 到 3.13 上测试过"):
         run_setup_cell()
-    assert colab.commands == []
+    assert kernel.commands == []
 
 
 def test_failed_pip_gets_a_chinese_error(monkeypatch):
-    colab = FakeColab(monkeypatch, {"numpy": "2.0.2"}, numpy_loaded="2.0.2")
-    colab.fail = True
+    kernel = FakeKernel(monkeypatch)
+    kernel.fail = True
     with pytest.raises(RuntimeError, match="pip 没能完成安装"):
         run_setup_cell()
-    assert len(colab.commands) == 1
+    assert len(kernel.commands) == 1
 
 
 def test_gpu_opt_in_without_a_gpu_runtime_installs_nothing(monkeypatch):
-    colab = FakeColab(monkeypatch, {"numpy": "2.0.2"}, numpy_loaded="2.0.2")
+    kernel = FakeKernel(monkeypatch)
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    with pytest.raises(RuntimeError, match="更改运行时类型"):
+    with pytest.raises(RuntimeError, match="GPU 运行时"):
         run_setup_cell(use_gpu=True)
-    assert colab.commands == []
+    assert kernel.commands == []

@@ -9,10 +9,11 @@
 它们被拆成标题之后、开头之后的一个单独单元格），用单元格元数据 ``course_header``
 标记（"badge" / "setup"），所以脚本能找到并替换它们：运行两次，第二次什么也不改。
 仓库地址只写在 pyproject.toml 的 ``[project.urls] Repository``；徽章链接和安装命令
-都由它生成。安装的版本取自 requirements.txt（运行课程所需的几个包）和
-requirements-gpu.txt（GPU 版，可选）。
+都由它生成。mxnet 的版本取自 requirements-mxnet.txt，GPU 版取自 requirements-gpu.txt（可选）。
 
-设置单元格在 Colab 之外什么也不做、不打印任何东西，所以存储的输出在哪里都一样。
+设置单元格只在当前内核缺少 mxnet 或 d2lutils 时安装（Colab 等在线 Jupyter），只装缺少的包、
+不改动已装的包、不需要重启；在课程环境里（course.sh、测试）什么也不做、不打印任何东西，
+所以存储的输出在哪里都一样。真正的安装由 tools/simulate_colab.py 模拟。
 新插入的设置单元格还没有运行过：插入后请用 ``./course.sh regen 笔记本`` 重新生成输出。
 """
 
@@ -29,62 +30,64 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 BRANCH = "main"
 KEY = "course_header"
-# Colab 上只安装运行课程所需的包（不装 jupyterlab、ipykernel 等：Colab 有自己的版本，换掉会出问题）
-RUNTIME_PACKAGES = ("numpy", "setuptools", "matplotlib", "scikit-learn")
+# 在线 Jupyter 上用 pip 安装的中文字体（没有 root，不能 apt 安装）：只含文泉驿微米黑
+# wqy-microhei.ttc，与 Debian 的 fonts-wqy-microhei 逐字节相同（sha256 2420e807...09b3）；
+# d2lutils.use_cjk_font() 按 d2lutils/plotting.py 的 PIP_FONT_PACKAGE 找到它
+FONT_PIN = "paperang-p2-fonts-cjk==0.1.0"
+# 设置单元格检查的 Python 版本范围（与 d2lutils/_env.py 的 VERIFIED_PYTHON 相同，有测试检查）
+VERIFIED_PYTHON = ((3, 11), (3, 13))
+# 只在缺少时安装、不固定版本（让 pip 选与已装的包相容的版本）的运行依赖：模块名 -> 包名
+RUNTIME_DEPS = {"numpy": "numpy", "requests": "requests", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}
 
 SETUP_TEMPLATE = '''\
-#@title 设置：在 Colab 上安装课程环境（在其他环境中什么也不做）
+#@title 设置：缺少 MXNet 或 d2lutils 时安装它们（如在 Colab 上）；在课程自己的环境里什么也不做
 USE_GPU = False  #@param {{type:"boolean"}}
-# 本单元格由 tools/notebook_headers.py 生成，请勿手改。USE_GPU = True：在 Colab 的 GPU
-# 运行时（如 T4）上安装 GPU 版 MXNet 和 CUDA 11 运行库（约 2 GB），见 README 的“GPU”一节。
-import sys
-if "google.colab" in sys.modules:
-    import importlib.metadata as _md
-    import shutil
-    import subprocess
-    PINS = {pins}
-    CPU_PINS = {cpu_pins}
-    GPU_PINS = {gpu_pins}
-    SOURCE = {source!r}
-
-    def _version(name):
-        try:
-            return _md.version(name)
-        except _md.PackageNotFoundError:
-            return None
-
-    def _pip(*args):
-        if subprocess.run([sys.executable, "-m", "pip", *args]).returncode != 0:
-            raise RuntimeError("pip 没能完成安装（见上面的信息）。请检查网络，然后重新运行本单元格。")
-
-    if sys.version_info[:2] not in ((3, 11), (3, 12)):
-        raise RuntimeError("本课程的 MXNet 1.9.1 只能在 Python 3.11 或 3.12 上运行，而这个 Colab 运行时是 Python "
-                           f"{{sys.version_info[0]}}.{{sys.version_info[1]}}。请按 README 在本地运行课程。")
+# 由 tools/notebook_headers.py 生成，请勿手改。只装缺少的包，不改动已装的包，不需要重启。
+# USE_GPU = True：在 NVIDIA GPU 运行时上改用 GPU 版 MXNet，见 README 的“GPU”一节。
+import importlib, importlib.metadata as md, os, re, shutil, subprocess, sys, tempfile
+def _pip(*args, check=True):
+    ok = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *args], capture_output=not check).returncode == 0
+    if check and not ok:
+        raise RuntimeError("pip 没能完成安装（见上面的信息）。请检查网络，然后重新运行本单元格。")
+    return ok
+_has = lambda dist: dist in {{d.metadata["Name"].lower() for d in md.distributions()}}
+_todo = [m for m in ("mxnet", "d2lutils") if importlib.util.find_spec(m) is None]
+if USE_GPU and not _has({gpu_dist!r}):
+    _todo.append({gpu_dist!r})
+if _todo and os.path.exists(os.path.join(sys.prefix, ".course-installed")):
+    raise RuntimeError("这是 ./course.sh 管理的课程环境，却缺少 " + "、".join(_todo) + "：请在终端运行 ./course.sh env。")
+if _todo:
+    if not {low} <= sys.version_info[:2] <= {high}:
+        raise RuntimeError(f"本课程只在 Python {low[0]}.{low[1]} 到 {high[0]}.{high[1]} 上测试过，这里是 Python {{sys.version.split()[0]}}。请按 README 在本地运行。")
     if USE_GPU and not shutil.which("nvidia-smi"):
-        raise RuntimeError("勾选了 USE_GPU，但这个 Colab 运行时没有 GPU。请先在“代码执行程序 → 更改运行时类型”中"
-                           "选择 GPU（如 T4），或者取消勾选 USE_GPU 用 CPU 运行。")
-    want = {gpu_dist!r} if USE_GPU else "mxnet"
-    have = [d for d in ("mxnet", {gpu_dist!r}) if _version(d)]
-    loaded = [m for m in ("numpy", "mxnet", "matplotlib", "sklearn", "d2lutils") if m in sys.modules]
-    installed = False
-    if have != [want] or not _version("d2lutils") or not (_version("numpy") or "2").startswith("1."):
-        print("正在安装课程环境（第一次约需 1 到 3 分钟）。pip 若提示与 Colab 自带的其他包版本冲突，不影响本课程。")
-        for d in have:
-            if d != want:
-                _pip("uninstall", "-y", "-q", d)
-        _pip("install", "-q", *PINS, *(GPU_PINS if USE_GPU else CPU_PINS))
-        _pip("install", "-q", "--no-deps", "--force-reinstall", SOURCE)
-        installed = True
-    numpy_now = getattr(sys.modules.get("numpy"), "__version__", "")
-    if (installed and loaded) or numpy_now.startswith("2"):
-        names = [m + (" " + numpy_now if m == "numpy" else "") for m in loaded]
-        raise RuntimeError("课程环境已经装好，但这个会话之前已经载入了 " + "、".join(names)
-                           + "，新装的版本要重启会话后才生效。"
-                           "请重启一次会话：菜单“代码执行程序 → 重启会话”（Runtime → Restart session），"
-                           "然后从本单元格开始重新运行（不会再次安装）。")
+        raise RuntimeError("勾选了 USE_GPU，但这个运行时没有 NVIDIA GPU：请先换成 GPU 运行时，或取消勾选。")
+    deps = [pkg for mod, pkg in {deps!r}.items() if importlib.util.find_spec(mod) is None]
+    if sys.version_info >= (3, 12) and importlib.util.find_spec("setuptools") is None:
+        deps.append("setuptools")  # import mxnet 需要 distutils
+    if deps:  # 约束为已装的版本：pip 只能选与它们相容的版本，不会改动已装的包
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("\\n".join(f"{{d.metadata['Name']}}=={{d.version}}" for d in md.distributions()
+                              if re.fullmatch(r"[\\w.-]+==\\d[\\w.+!]*", f"{{d.metadata['Name']}}=={{d.version}}")))
+        _pip("-c", f.name, *deps)
+    if USE_GPU and _has("mxnet"):
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", "mxnet"])
+    font = [{font!r}] if importlib.util.find_spec({font_module!r}) is None else []
+    _pip("--no-deps", *({gpu_pins} if USE_GPU else {cpu_pins}), *font)  # mxnet 的元数据写着 numpy<2
+    if importlib.util.find_spec("d2lutils") is None:
+        src = os.environ.get("D2LUTILS_SOURCE")  # 例如本地的仓库目录
+        # 依次试：指定的来源；PyPI（或 pip 配置的镜像）上的发布版本；课程网站上的发布文件；最后才是 git
+        for where in ([src] if src else [{release!r}, {release_file!r}]):
+            if _pip("--no-deps", where, check=False):
+                break
+        else:
+            _pip("--no-deps", src or {source!r})
+    importlib.invalidate_caches()
     if USE_GPU:
         subprocess.run([sys.executable, "-c", "import d2lutils; d2lutils.describe_devices()"])
-    print("课程环境已就绪。")
+        if "mxnet" in sys.modules:
+            raise RuntimeError("GPU 版已装好，但这个会话之前导入过 CPU 版 MXNet：请重启会话，再从下一个单元格往下运行。")
+    print("课程环境已就绪：装好了 " + "、".join(deps + _todo + (["中文字体"] if font else []))
+          + "；没有改动已安装的其他包，不需要重启，请继续往下运行。")
 '''
 
 
@@ -96,6 +99,18 @@ def repository() -> tuple[str, str]:
     if not match:
         raise SystemExit(f"pyproject.toml 中的 Repository 应为 https://github.com/<owner>/<name>，实际是 {url!r}")
     return match.group(1), match.group(2)
+
+
+def package_version() -> str:
+    """d2lutils 的版本号：d2lutils/__init__.py 的 __version__（pyproject.toml 从那里读取）。"""
+    text = (ROOT / "d2lutils" / "__init__.py").read_text(encoding="utf-8")
+    return re.search(r'^__version__ = "([^"]+)"', text, re.M).group(1)
+
+
+def release_files() -> str:
+    """发布文件（wheel）所在的地址：pyproject.toml 的 [project.urls] Download，以 / 结尾。"""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return data["project"]["urls"]["Download"].rstrip("/") + "/"
 
 
 def pins(path: Path) -> list[str]:
@@ -121,19 +136,22 @@ def header_cells(notebook_name: str) -> tuple[nbformat.NotebookNode, nbformat.No
         f"[![在 Colab 中打开](https://colab.research.google.com/assets/colab-badge.svg)]({colab})")
     badge.id = "colab-badge"
     badge.metadata = {KEY: "badge"}
-    base = pins(ROOT / "requirements.txt")
     gpu = pins(ROOT / "requirements-gpu.txt")
     gpu_dist = next(p for p in gpu if _name(p).startswith("mxnet-cu")).split("==")[0]
+    version = package_version()
+    wheel = f"d2lutils-{version}-py3-none-any.whl"
+    low, high = VERIFIED_PYTHON
     source = SETUP_TEMPLATE.format(
-        pins=_listing([p for p in base if _name(p) in RUNTIME_PACKAGES]),
-        cpu_pins=_listing([p for p in base if _name(p) == "mxnet"]),
-        gpu_pins=_listing(gpu),
-        gpu_dist=gpu_dist,
+        gpu_dist=gpu_dist, low=low, high=high, deps=RUNTIME_DEPS,
+        font=FONT_PIN, font_module=_name(FONT_PIN).replace("-", "_"),
+        cpu_pins=pins(ROOT / "requirements-mxnet.txt"), gpu_pins=gpu,
+        release=f"d2lutils=={version}", release_file=f"{release_files()}{wheel}",
         source=f"d2lutils @ git+https://github.com/{owner}/{name}@{BRANCH}",
     )
     setup = nbformat.v4.new_code_cell(source.rstrip("\n"))
     setup.id = "colab-setup"
-    setup.metadata = {KEY: "setup", "cellView": "form"}
+    # 在 JupyterLab 里折叠显示（source_hidden），在 Colab 里只显示表单（cellView: form）
+    setup.metadata = {KEY: "setup", "cellView": "form", "jupyter": {"source_hidden": True}}
     return badge, setup
 
 

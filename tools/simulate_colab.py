@@ -1,0 +1,227 @@
+"""模拟 Colab：在一个“预装了 Colab 的包”的全新内核里运行设置单元格和一课，检查一次就绪、不用重启。
+
+用法（任何 Python 3.11+ 都可以启动它；慢，约几分钟，只在需要时运行）：
+    python tools/simulate_colab.py [--lesson notebooks/01_corr2d.ipynb] [--workdir DIR]
+测试套件里：COURSE_SLOW=1 ./course.sh test tests/test_colab_simulation.py（.ci/run 运行一次）。
+
+模拟的内容：
+1. 一个 Python 3.12 虚拟环境，预装 Colab 也预装的包的最新版本（numpy、pandas、scipy、
+   matplotlib、scikit-learn、requests、setuptools，以及运行笔记本的 ipykernel/nbclient），
+   没有 mxnet、d2lutils 和中文字体；
+2. 一个假的 ``google.colab`` 模块，内核启动时与 numpy 一起被导入（IPython 的启动文件），
+   所以设置单元格运行时 numpy 2 已经载入，就像在 Colab 上；
+3. d2lutils 的安装来源指向本仓库的一个本地克隆（环境变量 D2LUTILS_SOURCE；克隆的是
+   当前分支已提交的内容），pip 不用缓存（``PIP_NO_CACHE_DIR``），像 Colab 一样真正下载 mxnet。
+
+检查并打印：设置单元格的输出和用时；numpy、pandas、scipy（及其他预装包）的版本不变、
+在同一内核里仍能导入；这一课每个单元格的输出与存储的输出相同（与 nbval 比较同样的内容：
+除 PNG/JPEG 图像外的所有输出，先按 tests/nbval_sanitize.cfg 清洗；标了 NBVAL_IGNORE_OUTPUT
+的单元格不比较）。全部通过时退出码为 0。
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Colab 预装、而课程会用到或可能碰到的包（不固定版本：取 PyPI 上的最新版，像今天的 Colab）
+PREINSTALLED = ["numpy", "pandas", "scipy", "matplotlib", "scikit-learn", "requests", "setuptools",
+                "ipykernel", "nbclient", "nbformat"]
+WATCHED = ["numpy", "pandas", "scipy", "matplotlib"]  # 在内核里再导入一次、核对版本的包
+
+
+def find_python(version: str) -> str:
+    """找到 Python 版本号为 version（如 3.12）的解释器（PATH 上或 pyenv 里）。"""
+    cands = [shutil.which(f"python{version}")]
+    if shutil.which("pyenv"):
+        out = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True).stdout.split()
+        for v in sorted((v for v in out if v == version or v.startswith(version + ".")), reverse=True):
+            cands.append(subprocess.run(["pyenv", "which", "python"], capture_output=True, text=True,
+                                        env={**os.environ, "PYENV_VERSION": v}).stdout.strip())
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    cands += [str(p) for p in sorted(root.glob(f"versions/{version}*/bin/python{version}"), reverse=True)]
+    for cand in filter(None, cands):
+        try:
+            got = subprocess.run([cand, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                 capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if got == version:
+            return cand
+    raise SystemExit(f"找不到 Python {version}：模拟 Colab 需要它（Colab 今天用 Python {version}）。")
+
+
+def pip_versions(python: Path) -> dict[str, str]:
+    out = subprocess.run([str(python), "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+                         capture_output=True, text=True, check=True).stdout
+    return {d["name"].lower(): d["version"] for d in json.loads(out)}
+
+
+def build_kernel_env(workdir: Path, python_version: str) -> Path:
+    """虚拟环境 + 预装的包 + 假的 google.colab + 内核启动文件；返回环境的 python。"""
+    venv = workdir / "colab-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([find_python(python_version), "-m", "venv", str(venv)], check=True)
+        # 预装 Colab 的包（不计时）：课程环境里有 uv 就用它（快），否则用 pip
+        uv = Path(sys.executable).with_name("uv")
+        install = ([str(uv), "pip", "install", "-q", "--python", str(python)] if uv.exists()
+                   else [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"])
+        subprocess.run([*install, *PREINSTALLED], check=True)
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    (site / "google" / "colab").mkdir(parents=True, exist_ok=True)
+    (site / "google" / "__init__.py").write_text("", encoding="utf-8")
+    (site / "google" / "colab" / "__init__.py").write_text('"""模拟的 Colab 模块。"""\n', encoding="utf-8")
+    startup = workdir / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-colab.py").write_text("import numpy\nimport google.colab\n", encoding="utf-8")
+    return python
+
+
+def sanitizer(path: Path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    pairs = [(re.compile(a[len("regex: "):]), b[len("replace: "):])
+             for a, b in zip(lines[::2], lines[1::2])]
+
+    def clean(text: str) -> str:
+        for pattern, repl in pairs:
+            text = pattern.sub(repl, text)
+        return text
+    return clean
+
+
+def comparable(outputs: list, clean) -> list:
+    """nbval 比较的内容：stream 合并后的文本、除图像外的各种 MIME 数据、错误名。"""
+    items: list = []
+    for out in outputs:
+        kind = out["output_type"]
+        if kind == "stream":
+            if items and items[-1][0] == out["name"]:
+                items[-1] = (out["name"], items[-1][1] + clean(out["text"]))
+            else:
+                items.append((out["name"], clean(out["text"])))
+        elif kind in ("execute_result", "display_data"):
+            for mime, data in sorted(out["data"].items()):
+                if mime not in ("image/png", "image/jpeg", "application/vnd.jupyter.widget-view+json"):
+                    items.append((mime, clean(data if isinstance(data, str) else "".join(data))))
+        elif kind == "error":
+            items.append(("error", out["ename"]))
+    return items
+
+
+DRIVER = r'''
+import json, os, sys, time
+import nbformat
+from nbclient import NotebookClient
+lesson, out_path = sys.argv[1:]
+nb = nbformat.read(lesson, as_version=4)
+check = nbformat.v4.new_code_cell(
+    "import importlib, json, os\n"
+    "from matplotlib import font_manager\n"
+    "from d2lutils import plotting\n"
+    "fonts = [font_manager.FontProperties(fname=p).get_name() for p in plotting._pip_font_files() if os.path.exists(p)]\n"
+    "print(json.dumps({'pip_fonts': fonts, **{m: importlib.import_module(m).__version__ for m in %r}}))")
+nb.cells.append(check)
+times = {}
+client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": os.path.dirname(lesson)}})
+client.on_cell_execute = lambda cell, cell_index: times.__setitem__(cell_index, time.perf_counter())
+def done(cell, cell_index, execute_reply):
+    times[cell_index] = time.perf_counter() - times[cell_index]
+client.on_cell_executed = done
+client.execute()
+nbformat.write(nb, out_path)
+json.dump({str(k): v for k, v in times.items()}, open(out_path + ".times.json", "w"))
+'''.replace("%r", repr(WATCHED))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lesson", default="notebooks/01_corr2d.ipynb")
+    parser.add_argument("--python", default="3.12", help="模拟的 Colab 的 Python 版本")
+    parser.add_argument("--workdir", type=Path, help="保留模拟环境的目录（默认用临时目录，结束后删除）")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="colab-sim-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        t0 = time.perf_counter()
+        python = build_kernel_env(workdir, args.python)
+        clone = workdir / "clone"
+        shutil.rmtree(clone, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        before = pip_versions(python)
+        print(f"[模拟] Python {args.python} 的“Colab”内核环境就绪（{time.perf_counter() - t0:.0f} s）："
+              + "、".join(f"{n} {before[n]}" for n in WATCHED + ["scikit-learn"]))
+        env = {**os.environ, "IPYTHONDIR": str(workdir / "ipython"), "D2LUTILS_SOURCE": str(clone),
+               "PYTHONHASHSEED": "0", "PIP_NO_CACHE_DIR": "1"}
+        env.pop("VIRTUAL_ENV", None)
+        lesson = clone / args.lesson
+        executed = workdir / "executed.ipynb"
+        subprocess.run([str(python), "-c", DRIVER, str(lesson), str(executed)], check=True, env=env, cwd=workdir)
+        return report(python, before, lesson, executed, clone)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def report(python: Path, before: dict, lesson: Path, executed: Path, clone: Path) -> int:
+    import nbformat  # 只在这里需要；课程环境和模拟环境里都有
+
+    fresh = nbformat.read(executed, as_version=4)
+    stored = nbformat.read(lesson, as_version=4)
+    times = json.loads(Path(str(executed) + ".times.json").read_text())
+    ok = True
+    setup_index = next(i for i, c in enumerate(fresh.cells) if c.metadata.get("course_header") == "setup")
+    setup_text = "".join(o.get("text", "") for o in fresh.cells[setup_index].outputs)
+    print(f"[模拟] 设置单元格用时 {times[str(setup_index)]:.1f} s，输出：\n{setup_text.rstrip()}")
+    if "课程环境已就绪" not in setup_text or "重启" in setup_text.replace("不需要重启", ""):
+        print("[模拟] 失败：设置单元格没有说环境已就绪，或要求重启")
+        ok = False
+    if "ERROR" in setup_text:  # 例如 pip 的依赖解析报的冲突
+        print("[模拟] 失败：设置单元格的输出里有 pip 的 ERROR")
+        ok = False
+    after = pip_versions(python)
+    changed = {n: (v, after.get(n)) for n, v in before.items() if after.get(n) != v}
+    added = sorted(f"{n} {v}" for n, v in after.items() if n not in before)
+    print("[模拟] 新装的包：" + "、".join(added))
+    if changed:
+        print(f"[模拟] 失败：预装的包被改动了：{changed}")
+        ok = False
+    seen = json.loads(fresh.cells[-1].outputs[0]["text"])
+    for name in WATCHED:
+        same = seen[name] == before[name]
+        ok &= same
+        print(f"[模拟] {name}: 安装前 {before[name]}，课程运行后在同一内核中导入 {seen[name]}"
+              + ("（不变）" if same else "（变了！）"))
+    clean = sanitizer(clone / "tests" / "nbval_sanitize.cfg")
+    code = [(i, c) for i, c in enumerate(stored.cells) if c.cell_type == "code" and i != setup_index]
+    bad = []
+    for i, cell in code:
+        if any(line.strip() == "# NBVAL_IGNORE_OUTPUT" for line in cell.source.splitlines()):
+            continue
+        if comparable(cell.outputs, clean) != comparable(fresh.cells[i].outputs, clean):
+            bad.append(i)
+    print(f"[模拟] {lesson.name}：{len(code)} 个代码单元格，"
+          + ("输出与存储的相同" if not bad else f"单元格 {bad} 的输出与存储的不同"))
+    for i in bad[:3]:
+        print(f"  单元格 {i}：存储 {comparable(stored.cells[i].outputs, clean)!r:.300}\n"
+              f"           本次 {comparable(fresh.cells[i].outputs, clean)!r:.300}")
+    ok &= not bad
+    # 这台机器可能有系统字体；这里核对 pip 装的字体文件 d2lutils 能找到，且是中文字体
+    print(f"[模拟] pip 安装的中文字体：{seen['pip_fonts']}")
+    ok &= "WenQuanYi Micro Hei" in seen["pip_fonts"]
+    print("[模拟] 通过" if ok else "[模拟] 失败")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
