@@ -13,3 +13,48 @@ collect_ignore = ["my-notebooks"]
 
 # nbval 比较输出时也比较每张存储的图（tests/nbval_figures.py）
 pytest_plugins = ["tests.nbval_figures"]
+
+# 第 10 课与 tests/test_launch.py 会启动参数服务器的进程（调度器、服务器、工作进程）。
+# 本次测试启动的每个进程都继承这个标记；测试结束时检查没有这样的进程还在运行。
+import signal  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+os.environ.setdefault("COURSE_TEST_RUN", uuid.uuid4().hex)
+
+
+def _leftover_launch_processes() -> list[tuple[int, str]]:
+    """本次测试启动、仍在运行的启动器或 DMLC 进程：(pid, 命令行)。"""
+    token = f"COURSE_TEST_RUN={os.environ['COURSE_TEST_RUN']}".encode()
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid():
+            continue
+        try:
+            env, cmd = (d / "environ").read_bytes().split(b"\0"), (d / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if token in env and (any(e.startswith(b"DMLC_ROLE=") for e in env)
+                             or b"d2lutils.launch" in cmd or b"d2lutils/launch.py" in cmd):
+            found.append((int(d.name), cmd.replace(b"\0", b" ").decode(errors="replace")))
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """测试结束时不得留下任何参数服务器进程：等最多 10 秒，仍有就杀掉它们并让测试失败。"""
+    if hasattr(session.config, "workerinput") or not sys.platform.startswith("linux"):
+        return
+    deadline = time.monotonic() + 10
+    while (left := _leftover_launch_processes()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if left:
+        for pid, _ in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        lines = "\n".join(f"  pid {pid}: {cmd[:150]}" for pid, cmd in left)
+        print(f"\n测试结束后仍有 {len(left)} 个参数服务器相关的进程在运行（已杀掉）：\n{lines}", file=sys.stderr)
+        session.exitstatus = 1

@@ -4,7 +4,7 @@
 #   ./course.sh reset 03 把第 03 课的副本恢复为课程的原始版本（原副本先备份）
 #   ./course.sh test     运行全部测试：单元测试 + 每个笔记本的 nbval 回归测试
 #   ./course.sh regen    在全新内核中重新运行笔记本并保存输出（维护者用）
-#   ./course.sh bench    运行速度基准（benchmarks/）
+#   ./course.sh bench    运行速度基准（benchmarks/；--dist：参数服务器训练的基准）
 #   ./course.sh html     生成阅读版静态网页到 _site/（用存储的输出，不重新运行）
 #   ./course.sh env      只创建（或检查）虚拟环境，打印它的路径
 #   ./course.sh dist     把 d2lutils 打包成 wheel 和 sdist（dist/），并用 twine check 检查
@@ -169,6 +169,8 @@ case "$cmd" in
     ;;
   bench)
     ensure_env
+    # ./course.sh bench --dist：参数服务器训练的基准（benchmarks/bench_dist.py）
+    if [ "${1:-}" = "--dist" ]; then shift; exec "$VENV/bin/python" benchmarks/bench_dist.py "$@"; fi
     exec "$VENV/bin/python" benchmarks/bench_corr2d.py "$@"
     ;;
   *)

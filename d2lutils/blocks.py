@@ -9,7 +9,8 @@ from mxnet.gluon import nn
 
 from ._arrays import (as_nd, check_memory, check_ndim, check_params_on, check_same_device_and_dtype,
                       check_window_fits, compute_dtype, like)
-from .conv import _pair, corr2d_fast
+from ._windows import pair
+from .conv import corr2d_fast
 
 
 class Conv2D(nn.Block):
@@ -34,7 +35,7 @@ class Conv2D(nn.Block):
 
 def _kernel_shape(kernel_size: object) -> tuple[int, int]:
     """两种卷积层共用：检查卷积核形状（正整数或二元组，参数放得进内存），返回 (高, 宽)。"""
-    k = _pair(kernel_size, "卷积核形状 kernel_size", 1)
+    k = pair(kernel_size, "卷积核形状 kernel_size", 1)
     check_memory(k[0] * k[1], 8, f"形状为 {k} 的卷积核 weight ")
     return k
 

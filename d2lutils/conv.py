@@ -12,15 +12,13 @@
 
 from __future__ import annotations
 
-from typing import Tuple, Union
-
 import mxnet as mx
 import numpy as onp
 
 from ._arrays import (Array, as_nd, check_ndim, check_same_device_and_dtype, check_window_fits,
-                      check_window_memory, compute_dtype, is_int, like)
+                      check_window_memory, compute_dtype, like)
+from ._windows import IntPair, check_2d_or_3d, out_hw, pad_hw, pair, unroll
 
-IntPair = Union[int, Tuple[int, int]]
 
 # corr2d_fast：展开矩阵（k_h·k_w × 输出元素个数）不超过这么多个元素时用 im2col，
 # 否则用按行展开。小问题上 im2col 的算子最少；大问题上它的展开矩阵太大（1024x1024
@@ -50,58 +48,14 @@ def corr2d(X: Array, K: Array) -> Array:
     return like(Y, X)
 
 
-def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
-    """把 ``2`` 或 ``(2, 3)`` 统一成 (高, 宽) 二元组，并检查取值范围。"""
-    try:
-        pair = (value, value) if is_int(value) else tuple(value)
-    except TypeError:  # 既不是整数也不能迭代，例如 None 或 1.5
-        pair = (value,)
-    if len(pair) != 2 or not all(is_int(v) and v >= minimum for v in pair):
-        raise ValueError(f"{name} 应为不小于 {minimum} 的整数或 (高, 宽) 整数二元组，实际是 {value!r}。")
-    return int(pair[0]), int(pair[1])
-
-
-def _out_hw(in_hw: tuple[int, int], k_hw: tuple[int, int], padding: tuple[int, int],
-            stride: tuple[int, int]) -> tuple[int, int]:
-    """输出的高和宽：(n + 2p - k) // s + 1，与 nn.Conv2D / nn.MaxPool2D 相同。"""
-    return tuple((n + 2 * p - k) // s + 1 for n, k, p, s in zip(in_hw, k_hw, padding, stride))
-
-
-def _pad_hw(Xn: mx.nd.NDArray, padding: tuple[int, int], value: float = 0.0) -> mx.nd.NDArray:
-    """在最后两维（高、宽）的两侧各填充 padding 行/列常数 value（可微）。"""
-    ph, pw = padding
-    if not (ph or pw):
-        return Xn
-    lead, (h, w) = Xn.shape[:-2], Xn.shape[-2:]
-    X4 = Xn.reshape((1,) * (4 - Xn.ndim) + Xn.shape)
-    P = mx.nd.pad(X4, mode="constant", constant_value=value,
-                  pad_width=(0, 0, 0, 0, ph, ph, pw, pw))
-    return P.reshape(lead + (h + 2 * ph, w + 2 * pw))
-
-
-def _unroll(X3: mx.nd.NDArray, kernel: tuple[int, int], padding: tuple[int, int],
-            stride: tuple[int, int]) -> mx.nd.NDArray:
-    """im2col：X3 (c, h, w) → (c·k_h·k_w, 输出高·输出宽)，每列是一个窗口（填充为 0）。"""
-    cols = mx.nd.im2col(X3.reshape((1,) + X3.shape), kernel=kernel, stride=stride, pad=padding)
-    return cols.reshape(cols.shape[1:])
-
-
-def _check_2d_or_3d(Xn: mx.nd.NDArray, name: str) -> None:
-    """检查输入是二维 (高, 宽) 或三维 (通道, 高, 宽) 的非空数组。"""
-    if Xn.ndim not in (2, 3):
-        raise ValueError(f"{name} 应该是 2 维数组 (高, 宽) 或 3 维数组 (通道, 高, 宽)，"
-                         f"实际形状是 {tuple(Xn.shape)}（{Xn.ndim} 维）。")
-    check_ndim(Xn, Xn.ndim, name, "")  # 维数已对，这里只检查是否为空
-
-
 def _prepare_2d(X: object, K: object, padding: IntPair, stride: IntPair, fn: str):
     """单通道版本共用的检查：返回 (Xn, Kn, padding, stride, 结果的数据类型)。
 
     Xn、Kn 已转成实际计算用的数据类型（见 ``DTYPE_TABLE``：float16 的矩阵乘法在 float32 中计算）。
     """
     Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
-    p = _pair(padding, "填充 padding", 0)
-    s = _pair(stride, "步幅 stride", 1)
+    p = pair(padding, "填充 padding", 0)
+    s = pair(stride, "步幅 stride", 1)
     check_ndim(Xn, 2, "输入 X", "(高, 宽)")
     check_ndim(Kn, 2, "卷积核 K", "(高, 宽)")
     check_window_fits(Xn.shape, Kn.shape, "输入 X", "卷积核 K", padding=p)
@@ -132,9 +86,9 @@ def corr2d_shift(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) 
     输出 ((n_h + 2p_h - k_h) // s_h + 1, (n_w + 2p_w - k_w) // s_w + 1)。可微。见第 05 课。
     """
     Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_shift")
-    Xn = _pad_hw(Xn, p)
+    Xn = pad_hw(Xn, p)
     k_h, k_w = Kn.shape
-    out_h, out_w = _out_hw(Xn.shape, Kn.shape, (0, 0), s)
+    out_h, out_w = out_hw(Xn.shape, Kn.shape, (0, 0), s)
     taps = Kn.reshape((k_h * k_w, 1))
     taps = list(mx.nd.split(taps, num_outputs=k_h * k_w, axis=0)) if k_h * k_w > 1 else [taps]
     terms = []
@@ -159,17 +113,17 @@ def corr2d_im2col(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1)
 
 def _corr2d_im2col_nd(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray, p: tuple[int, int],
                       s: tuple[int, int]) -> mx.nd.NDArray:
-    cols = _unroll(Xn.reshape((1,) + Xn.shape), Kn.shape, p, s)
-    return mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(_out_hw(Xn.shape, Kn.shape, p, s))
+    cols = unroll(Xn.reshape((1,) + Xn.shape), Kn.shape, p, s)
+    return mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(out_hw(Xn.shape, Kn.shape, p, s))
 
 
 def _corr2d_rows_nd(Xn: mx.nd.NDArray, Kn: mx.nd.NDArray, p: tuple[int, int],
                     s: tuple[int, int]) -> mx.nd.NDArray:
     k_h, k_w = Kn.shape
-    out_h, out_w = _out_hw(Xn.shape, Kn.shape, p, s)
+    out_h, out_w = out_hw(Xn.shape, Kn.shape, p, s)
     rows_h = Xn.shape[0] + 2 * p[0]
     # 只沿宽展开：每列是一行里的 k_w 个相邻元素；Z[a] 是卷积核第 a 行对每一行输入的结果
-    cols = _unroll(Xn.reshape((1,) + Xn.shape), (1, k_w), p, (1, s[1]))
+    cols = unroll(Xn.reshape((1,) + Xn.shape), (1, k_w), p, (1, s[1]))
     Z = mx.nd.dot(Kn, cols).reshape((k_h, rows_h, out_w))
     parts = [mx.nd.slice(Z, begin=(a, a, 0), end=(a + 1, a + s[0] * (out_h - 1) + 1, out_w),
                          step=(1, s[0], 1)) for a in range(k_h)]
@@ -197,7 +151,7 @@ def corr2d_fast(X: Array, K: Array, padding: IntPair = 0,
     见第 02 课《自定义卷积层》；第 05 课解释它为什么快。
     """
     Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_fast")
-    out_h, out_w = _out_hw(Xn.shape, Kn.shape, p, s)
+    out_h, out_w = out_hw(Xn.shape, Kn.shape, p, s)
     small = Kn.size * out_h * out_w <= IM2COL_MAX_ELEMENTS
     return _finish((_corr2d_im2col_nd if small else _corr2d_rows_nd)(Xn, Kn, p, s), out_dtype, X)
 
@@ -208,16 +162,16 @@ def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair
     第 j 列是第 j 个窗口（按行优先顺序）拉平后的元素，填充的位置为 0。见第 05 课。
     """
     Xn = as_nd(X, "输入 X")
-    k = _pair(kernel_size, "窗口大小 kernel_size", 1)
-    p = _pair(padding, "填充 padding", 0)
-    s = _pair(stride, "步幅 stride", 1)
-    _check_2d_or_3d(Xn, "输入 X")
+    k = pair(kernel_size, "窗口大小 kernel_size", 1)
+    p = pair(padding, "填充 padding", 0)
+    s = pair(stride, "步幅 stride", 1)
+    check_2d_or_3d(Xn, "输入 X")
     check_window_fits(Xn.shape[-2:], k, "输入 X", "窗口", padding=p)
     c = Xn.shape[0] if Xn.ndim == 3 else 1
     compute_dtype(Xn, "输入 X", "im2col")
     check_window_memory(c, Xn.shape[-2:], k, p, s, 0, onp.dtype(Xn.dtype).itemsize)
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
-    return like(_unroll(X3, k, p, s), X)
+    return like(unroll(X3, k, p, s), X)
 
 
 def _prepare_multi(X: object, K: object, k_ndim: int, k_meaning: str,
@@ -227,8 +181,8 @@ def _prepare_multi(X: object, K: object, k_ndim: int, k_meaning: str,
     返回值同 ``_prepare_2d``。
     """
     Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
-    p = _pair(padding, "填充 padding", 0)
-    s = _pair(stride, "步幅 stride", 1)
+    p = pair(padding, "填充 padding", 0)
+    s = pair(stride, "步幅 stride", 1)
     check_ndim(Xn, 3, "输入 X", "(通道, 高, 宽)")
     check_ndim(Kn, k_ndim, "卷积核 K", k_meaning)
     c_i = Kn.shape[-3]
@@ -247,9 +201,9 @@ def corr2d_multi_in(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 
     """
     Xn, Kn, p, s, out_dtype = _prepare_multi(X, K, 3, "(输入通道, 高, 宽)", padding, stride,
                                              "corr2d_multi_in")
-    out_hw = _out_hw(Xn.shape[1:], Kn.shape[1:], p, s)
-    cols = _unroll(Xn, Kn.shape[1:], p, s)
-    return _finish(mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(out_hw), out_dtype, X)
+    hw = out_hw(Xn.shape[1:], Kn.shape[1:], p, s)
+    cols = unroll(Xn, Kn.shape[1:], p, s)
+    return _finish(mx.nd.dot(Kn.reshape((1, -1)), cols).reshape(hw), out_dtype, X)
 
 
 def corr2d_multi_in_out(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
@@ -260,10 +214,10 @@ def corr2d_multi_in_out(X: Array, K: Array, padding: IntPair = 0, stride: IntPai
     """
     Xn, Kn, p, s, out_dtype = _prepare_multi(X, K, 4, "(输出通道, 输入通道, 高, 宽)", padding, stride,
                                              "corr2d_multi_in_out")
-    out_hw = _out_hw(Xn.shape[1:], Kn.shape[2:], p, s)
-    cols = _unroll(Xn, Kn.shape[2:], p, s)
+    hw = out_hw(Xn.shape[1:], Kn.shape[2:], p, s)
+    cols = unroll(Xn, Kn.shape[2:], p, s)
     Y = mx.nd.dot(Kn.reshape((Kn.shape[0], -1)), cols)
-    return _finish(Y.reshape((Kn.shape[0],) + out_hw), out_dtype, X)
+    return _finish(Y.reshape((Kn.shape[0],) + hw), out_dtype, X)
 
 
 def corr2d_multi_in_out_1x1(X: Array, K: Array, padding: IntPair = 0,
@@ -277,7 +231,7 @@ def corr2d_multi_in_out_1x1(X: Array, K: Array, padding: IntPair = 0,
     if Kn.shape[2:] != (1, 1):
         raise ValueError(f"卷积核 K 的高和宽应为 (1, 1)，实际形状是 {tuple(Kn.shape)}；"
                          f"一般的卷积核请用 corr2d_multi_in_out。")
-    Xn = _pad_hw(Xn, p)
+    Xn = pad_hw(Xn, p)
     if s != (1, 1):
         Xn = mx.nd.slice(Xn, begin=(None, None, None), end=(None, None, None), step=(1,) + s)
     c_i, h, w = Xn.shape

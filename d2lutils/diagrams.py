@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .conv import IntPair, _out_hw, _pair
+from ._windows import IntPair, out_hw, pair
 
 # 各窗口的颜色：输入上的方框与输出上对应的格子同色
 WINDOW_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:green", "tab:brown", "tab:pink")
@@ -22,14 +22,14 @@ def window_geometry(in_hw: IntPair, kernel_size: IntPair, padding: IntPair = 0,
 
     窗口大于填充后的输入时给出中文错误。画图和交互探索器都先调用它。
     """
-    n = _pair(in_hw, "输入的高和宽 in_hw", 1)
-    k = _pair(kernel_size, "窗口大小 kernel_size", 1)
-    p = _pair(padding, "填充 padding", 0)
-    s = _pair(stride, "步幅 stride", 1)
+    n = pair(in_hw, "输入的高和宽 in_hw", 1)
+    k = pair(kernel_size, "窗口大小 kernel_size", 1)
+    p = pair(padding, "填充 padding", 0)
+    s = pair(stride, "步幅 stride", 1)
     if any(kk > nn + 2 * pp for kk, nn, pp in zip(k, n, p)):
         raise ValueError(f"窗口大小 kernel_size {k} 不能大于填充后的输入 "
                          f"{tuple(nn + 2 * pp for nn, pp in zip(n, p))}（输入 {n}，填充 {p}）。")
-    return n, k, p, s, _out_hw(n, k, p, s)
+    return n, k, p, s, out_hw(n, k, p, s)
 
 
 def _default_windows(out_hw: tuple[int, int]) -> list[tuple[int, int]]:

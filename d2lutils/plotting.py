@@ -234,9 +234,10 @@ def show_im2col(X: object, kernel_size: int | tuple[int, int], highlight: Sequen
     import numpy as onp
     from matplotlib.patches import Rectangle
 
-    from .conv import _pair, im2col
+    from ._windows import pair
+    from .conv import im2col
 
-    k_h, k_w = _pair(kernel_size, "窗口大小 kernel_size", 1)
+    k_h, k_w = pair(kernel_size, "窗口大小 kernel_size", 1)
     x = _matrix(X, "输入 X")
     cols = _matrix(im2col(X, (k_h, k_w)), "展开矩阵")
     out_w = x.shape[1] - k_w + 1

@@ -6,7 +6,7 @@ import mxnet as mx
 import numpy as onp
 
 from ._arrays import Array, as_nd, check_window_fits, check_window_memory, compute_dtype, like
-from .conv import IntPair, _out_hw, _pad_hw, _pair, _unroll, _check_2d_or_3d
+from ._windows import IntPair, check_2d_or_3d, out_hw, pad_hw, pair, unroll
 
 POOL_MODES = ("max", "avg")
 
@@ -25,10 +25,10 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
         raise TypeError(f"count_include_pad 应为 True 或 False，实际是 {count_include_pad!r}。")
     if mode not in POOL_MODES:
         raise ValueError(f"汇聚方式 mode 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {mode!r}。")
-    k = _pair(pool_size, "汇聚窗口 pool_size", 1)
-    p = _pair(padding, "填充 padding", 0)
-    s = _pair(stride, "步幅 stride", 1)
-    _check_2d_or_3d(Xn, "输入 X")
+    k = pair(pool_size, "汇聚窗口 pool_size", 1)
+    p = pair(padding, "填充 padding", 0)
+    s = pair(stride, "步幅 stride", 1)
+    check_2d_or_3d(Xn, "输入 X")
     if p[0] >= k[0] or p[1] >= k[1]:
         raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}（nn.MaxPool2D 也这样要求），"
                          f"否则有的窗口里只有填充。")
@@ -38,17 +38,17 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
     check_window_memory(c_in, Xn.shape[-2:], k, p, s, c_in, 2 * onp.dtype(Xn.dtype).itemsize)  # 2：平均汇聚的计数
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
     c = X3.shape[0]
-    out_hw = _out_hw(X3.shape[1:], k, p, s)
+    hw = out_hw(X3.shape[1:], k, p, s)
     if mode == "max":
         # 填充 -inf：填充的位置永远不会是最大值，与 nn.MaxPool2D 一致
-        cols = _unroll(_pad_hw(X3, p, value=float("-inf")), k, (0, 0), s)
+        cols = unroll(pad_hw(X3, p, value=float("-inf")), k, (0, 0), s)
         Y = cols.reshape((c, k[0] * k[1], -1)).max(axis=1)
     else:
-        cols = _unroll(X3, k, p, s).reshape((c, k[0] * k[1], -1))
+        cols = unroll(X3, k, p, s).reshape((c, k[0] * k[1], -1))
         if count_include_pad or not any(p):
             Y = cols.mean(axis=1)
         else:  # 每个窗口里真实元素的个数：对全 1 的输入做同样的展开再求和
-            counts = _unroll(mx.nd.ones_like(X3), k, p, s).reshape((c, k[0] * k[1], -1)).sum(axis=1)
+            counts = unroll(mx.nd.ones_like(X3), k, p, s).reshape((c, k[0] * k[1], -1)).sum(axis=1)
             Y = cols.sum(axis=1) / counts
-    Y = Y.reshape(out_hw if Xn.ndim == 2 else (c,) + out_hw)
+    Y = Y.reshape(hw if Xn.ndim == 2 else (c,) + hw)
     return like(Y, X)

@@ -49,12 +49,15 @@ def evaluate_accuracy(net: gluon.Block, X: onp.ndarray, y: onp.ndarray,
 
 def train_step(net: gluon.Block, loss_fn: gluon.loss.Loss, trainer: gluon.Trainer,
                X: mx.nd.NDArray, y: mx.nd.NDArray,
-               ctx: mx.Context | Sequence[mx.Context]) -> tuple[float, int]:
+               ctx: mx.Context | Sequence[mx.Context],
+               num_samples: int | None = None) -> tuple[float, int]:
     """一个小批量的训练步，可在多个设备上数据并行；返回 (损失之和, 预测正确的样本数)。
 
     用 ``gluon.utils.split_and_load`` 把 X (n, ...)、y (n,) 切成几份分别放到 ctx 中的各设备上，
     各自前向、反向（每个样本的损失都参与求和），再由 ``trainer.step(n)`` 汇总各设备的梯度
     并除以整个小批量的样本数 n —— 结果与在一个设备上处理整个小批量相同。见第 10 课。
+    num_samples 是传给 ``trainer.step`` 的样本数，默认为 n；多个工作进程分布式训练时，
+    每个进程只拿到小批量的一份，这里传入整个（全局）小批量的样本数（第 10 课最后一节）。
     """
     check_block(net)
     _check_trainer(trainer, loss_fn, required=True)
@@ -74,7 +77,7 @@ def train_step(net: gluon.Block, loss_fn: gluon.loss.Loss, trainer: gluon.Traine
         zeros = [loss_fn(net(Xi), yi) * 0 for Xi, yi in idle_data]
     for l in losses + zeros:
         l.backward()
-    trainer.step(n)
+    trainer.step(n if num_samples is None else num_samples)
     loss_sum = sum(float(l.sum().asscalar()) for l in losses)
     correct = sum(accuracy(out, yi) for out, yi in zip(outputs, ys))
     return loss_sum, correct
