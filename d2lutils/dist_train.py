@@ -172,7 +172,7 @@ def compare(out_a: str | os.PathLike, out_b: str | os.PathLike, tol: float = 1e-
     a, b = load_result(out_a), load_result(out_b)
     for name, r in ((out_a, a), (out_b, b)):
         losses = "、".join(f"{x:.4f}" for x in r["loss"])
-        print(f"{name}：{r['num_workers']} 个工作进程，{r["steps"]} 步，各迭代周期的损失 {losses}")
+        print(f"{name}：{r['num_workers']} 个工作进程，{r['steps']} 步，各迭代周期的损失 {losses}")
     if len(a["loss"]) != len(b["loss"]) or len(a["params"]) != len(b["params"]):
         print("两次训练的迭代周期数或参数个数不同，无法比较。")
         return 1
