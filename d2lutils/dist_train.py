@@ -59,7 +59,7 @@ def _count_bytes(kv: mx.kv.KVStore, counter: dict[str, int]) -> None:
 def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: float = 0.03,
         momentum: float = 0.9, max_steps: int | None = None, seed: int = 0,
         out: str | os.PathLike | None = None) -> dict:
-    """训练并返回本进程的结果（各轮损失之和、预测正确数、步数、每步时间及其中计算和通信各占多少、
+    """训练并返回本进程的结果（各迭代周期的损失之和、预测正确数、步数、每步时间及其中计算和通信各占多少、
     每步推送和拉取的字节数；0 号进程还有测试准确率和参数）。"""
     if kvstore not in KVSTORES:
         raise ValueError(f"kvstore 应为 {KVSTORES} 之一，实际是 {kvstore!r}。")
@@ -142,7 +142,7 @@ def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: fl
 
 
 def load_result(out: str | os.PathLike) -> dict:
-    """合并各工作进程写下的结果：各轮平均损失、训练准确率、测试准确率、参数列表、每步时间与字节数。"""
+    """合并各工作进程写下的结果：各迭代周期的平均损失、训练准确率、测试准确率、参数列表、每步时间与字节数。"""
     files = sorted(Path(out).glob("rank*.npz"))
     if not files:
         raise FileNotFoundError(f"{out} 里没有任何 rank*.npz：训练没有运行完，或结果目录写错了。")
@@ -168,11 +168,11 @@ def load_result(out: str | os.PathLike) -> dict:
 
 
 def compare(out_a: str | os.PathLike, out_b: str | os.PathLike, tol: float = 1e-9) -> int:
-    """打印两个结果目录的各轮损失和参数的最大差别；都在容差 tol 内时返回 0，否则返回 1。"""
+    """打印两个结果目录的各迭代周期损失和参数的最大差别；都在容差 tol 内时返回 0，否则返回 1。"""
     a, b = load_result(out_a), load_result(out_b)
     for name, r in ((out_a, a), (out_b, b)):
         losses = "、".join(f"{x:.4f}" for x in r["loss"])
-        print(f"{name}：{r['num_workers']} 个工作进程，{r['steps']} 步，各轮损失 {losses}")
+        print(f"{name}：{r['num_workers']} 个工作进程，{r['steps']} 步，各迭代周期的损失 {losses}")
     if len(a["loss"]) != len(b["loss"]) or len(a["params"]) != len(b["params"]):
         print("两次训练的迭代周期数或参数个数不同，无法比较。")
         return 1
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=None, help="最多训练多少步（测试和基准用）")
     parser.add_argument("--out", default=None, help="结果目录：每个工作进程写一个 rank<r>.npz")
     parser.add_argument("--compare", nargs=2, metavar=("目录A", "目录B"), default=None,
-                        help="不训练，比较两个结果目录：各轮损失、参数的最大差别（容差 1e-9）")
+                        help="不训练，比较两个结果目录：各迭代周期的损失、参数的最大差别（容差 1e-9）")
     args = parser.parse_args(argv)
     if args.compare:
         return compare(*args.compare)

@@ -24,14 +24,9 @@ def figure_cells(path: Path):
     return [cell for cell in nb["cells"] if F.pngs(cell.get("outputs", []))]
 
 
-def heatmap_cell_index(nb: dict) -> int:
-    """第 01 课里画输入、卷积核和输出三幅热图（show_heatmaps([X, K, Y], ...)）的单元格的下标。
-    按代码找，而不是取第一张图：课里在它前面加了别的图时，变异测试仍然改这张热图。"""
-    found = [i for i, c in enumerate(nb["cells"])
-             if c["cell_type"] == "code" and "show_heatmaps([X, K, Y]" in "".join(c["source"])
-             and F.pngs(c.get("outputs", []))]
-    assert len(found) == 1, f"第 01 课应恰好有一个画 [X, K, Y] 热图的单元格，找到 {len(found)} 个"
-    return found[0]
+def is_heatmap_cell(cell) -> bool:
+    """第 01 课画 X、K、Y 热图的单元格（它之前还有别的图，所以按代码找，不按位置找）。"""
+    return bool(F.pngs(cell.get("outputs", []))) and "[X, K, Y]" in "".join(cell["source"])
 
 
 def png64(img: np.ndarray) -> str:
@@ -72,8 +67,8 @@ def test_every_stored_figure_is_compared():
 
 
 def test_distance_tolerates_small_shifts_but_not_changes():
-    nb = json.loads(LESSON.read_text(encoding="utf-8"))
-    stored = F.decode_png(F.pngs(nb["cells"][heatmap_cell_index(nb)]["outputs"])[0])
+    heatmap = next(c for c in figure_cells(LESSON) if is_heatmap_cell(c))
+    stored = F.decode_png(F.pngs(heatmap["outputs"])[0])
     assert F.figure_distance(stored, stored) == 0
     shifted = np.roll(stored, (2, -2), axis=(0, 1))  # 整张图移动 2 个像素（字体微调、版本差别）
     assert F.figure_distance(stored, shifted) <= F.TOLERANCE
@@ -97,7 +92,7 @@ def test_changed_figures_fail_the_suite_and_are_saved(tmp_path):
     """第 01 课截到热图为止，热图单元格之后追加三个改坏的副本：
     存储的图换成空白、画图的代码把输出 Y 取负（存储的图不变）、存储的输出里没有那张图。"""
     nb = json.loads(LESSON.read_text(encoding="utf-8"))
-    n = heatmap_cell_index(nb)
+    n = next(i for i, c in enumerate(nb["cells"]) if is_heatmap_cell(c))
     del nb["cells"][n + 1:]
     fig_cell = nb["cells"][n]
     code_num = sum(c["cell_type"] == "code" for c in nb["cells"]) - 1  # nbval 的 Cell 编号

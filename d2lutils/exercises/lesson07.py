@@ -7,8 +7,9 @@ import numpy as onp
 from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_function,
                expect_number, expect_shape, fixed_rng, module_api, to_numpy)
 
-X2 = onp.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]],
-                [[1, 2, 3], [4, 5, 6], [7, 8, 9]]], dtype=float)
+# 第 07 课开头的 2 通道输入：通道 0 是竖直边缘，通道 1 是水平边缘
+X2 = onp.array([[[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]],
+                [[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]]], dtype=float)
 
 
 def _nd(a):
@@ -116,7 +117,7 @@ LESSON = Lesson("07", [
         hint_text="1 × 1 卷积核的形状是 (c_o, c_i, 1, 1)；输出 = 各输入通道按权重相加。",
         solution_text="""
             K_sum = nd.ones((1, 2, 1, 1))
-            X2 = nd.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
+            X2 = nd.array([[[1, 1, 0, 0]] * 4, [[1, 1, 1, 1]] * 2 + [[0, 0, 0, 0]] * 2])   # 本节开头的输入
             print(d2lutils.corr2d_multi_in_out_1x1(X2, K_sum)[0], X2[0] + X2[1])
         """,
         reference=lambda: (_nd(onp.ones((1, 2, 1, 1))),),
@@ -155,8 +156,8 @@ LESSON = Lesson("07", [
         reference=lambda: (73728, 73728, 3),
         wrong=[Case("以为反向只算一个梯度", lambda: (73728, 73728, 2), "1 + 2 = 3"),
                Case("卷积核梯度只算一个位置", lambda: (73728, 4608, 3), "4 × 4 个输出位置")],
-        question="第 2 题那一层的前向计算要 73728 次乘法。反向传播要算对输入的梯度（`mults_grad_X`）和对卷积核的梯度"
-                 "（`mults_grad_K`），各要多少次乘法？一次前向加一次反向的乘法次数约是前向的几倍（`ratio_5`）？",
+        question="第 2 题那一层的前向计算要 `mults_2` 次乘法（你在第 2 题算出的数）。反向传播要算对输入的梯度"
+                 "（`mults_grad_X`）和对卷积核的梯度（`mults_grad_K`），各要多少次乘法？一次前向加一次反向的乘法次数约是前向的几倍（`ratio_5`）？",
         template="mults_grad_X = ...\nmults_grad_K = ...\nratio_5 = ...\n"),
 ])
 

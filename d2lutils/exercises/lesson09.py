@@ -7,7 +7,7 @@ import re
 
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_function,
+from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_function,
                expect_number, expect_shape, module_api)
 
 
@@ -81,16 +81,15 @@ def _ref4_from(ctx_index):
     return make
 
 
-# ---- 练习 5、6：LeNet 的变体
-def reference_variant(activation="relu", pool="max"):
-    """参考实现：第 09 课的 LeNet，换激活函数（'relu'、'sigmoid'、'tanh'）和汇聚方式（'max'、'avg'）。"""
+# ---- 练习 5：用步幅代替汇聚
+def reference_strided():
+    """参考实现：第 09 课的 LeNet 去掉两个汇聚层，改让两个卷积层的步幅为 2（填充仍为 1）。"""
     from mxnet.gluon import nn
 
-    Pool = nn.MaxPool2D if pool == "max" else nn.AvgPool2D
     net = nn.HybridSequential()
-    net.add(nn.Conv2D(16, kernel_size=3, padding=1, activation=activation), Pool(pool_size=2, strides=2),
-            nn.Conv2D(32, kernel_size=3, padding=1, activation=activation), Pool(pool_size=2, strides=2),
-            nn.Dense(64, activation=activation), nn.Dense(10))
+    net.add(nn.Conv2D(16, kernel_size=3, padding=1, strides=2, activation="relu"),   # (1, 8, 8) -> (16, 4, 4)
+            nn.Conv2D(32, kernel_size=3, padding=1, strides=2, activation="relu"),   # -> (32, 2, 2)
+            nn.Dense(64, activation="relu"), nn.Dense(10))
     return net
 
 
@@ -98,58 +97,60 @@ def _layer_text(layer) -> str:
     return re.sub(r"\s+", " ", repr(layer))
 
 
-def judge5(lenet_variant):
-    f = expect_function(lenet_variant, "lenet_variant")
-    for act, pool in [("sigmoid", "avg"), ("relu", "max"), ("tanh", "max")]:
-        net = call(f, act, pool, what="lenet_variant")
-        want = reference_variant(act, pool)
-        if not hasattr(net, "__len__") or len(net) != len(want):
-            raise Wrong(f"lenet_variant({act!r}, {pool!r}) 应返回 {len(want)} 层的 nn.HybridSequential，"
-                        "与本课的 net 结构相同。")
-        for i, (a, b) in enumerate(zip(net, want)):
-            if _layer_text(a) != _layer_text(b):
-                raise Wrong(f"lenet_variant({act!r}, {pool!r}) 的第 {i} 层应为 {_layer_text(b)}，"
-                            f"你的是 {_layer_text(a)}。")
+def judge5(lenet_strided, params_5):
+    f = expect_function(lenet_strided, "lenet_strided")
+    net = call(f, what="lenet_strided")
+    want = reference_strided()
+    if not hasattr(net, "__len__") or len(net) != len(want):
+        raise Wrong(f"lenet_strided() 应返回 {len(want)} 层的 nn.HybridSequential（两个卷积层、两个全连接层，"
+                    "没有汇聚层）。")
+    for i, (a, b) in enumerate(zip(net, want)):
+        if _layer_text(a) != _layer_text(b):
+            raise Wrong(f"lenet_strided() 的第 {i} 层应为 {_layer_text(b)}，你的是 {_layer_text(a)}。"
+                        "步幅 2、填充 1 的 3 × 3 卷积把 8 × 8 变成 (8 + 2 - 3) // 2 + 1 = 4。")
+    expect_number(params_5, 13706, "lenet_strided() 的参数个数", known={
+        13706 - 8192 + 32 * 64: "第二个卷积层的输出仍是 32 × 2 × 2 = 128 维，第一个全连接层还是 128 × 64 个权重。",
+        160 + 4640: "还有两个全连接层的参数：128 × 64 + 64 和 64 × 10 + 10。"})
 
 
 def _ref5():
-    def lenet_variant(activation, pool):
-        from mxnet.gluon import nn
-        Pool = nn.MaxPool2D if pool == "max" else nn.AvgPool2D
-        net = nn.HybridSequential()
-        net.add(nn.Conv2D(16, kernel_size=3, padding=1, activation=activation), Pool(pool_size=2, strides=2),
-                nn.Conv2D(32, kernel_size=3, padding=1, activation=activation), Pool(pool_size=2, strides=2),
-                nn.Dense(64, activation=activation), nn.Dense(10))
-        return net
-    return (lenet_variant,)
-
-
-def _wrong5_pool_ignored():
-    def lenet_variant(activation, pool):
+    def lenet_strided():
         from mxnet.gluon import nn
         net = nn.HybridSequential()
-        net.add(nn.Conv2D(16, kernel_size=3, padding=1, activation=activation), nn.MaxPool2D(2, 2),
-                nn.Conv2D(32, kernel_size=3, padding=1, activation=activation), nn.MaxPool2D(2, 2),
-                nn.Dense(64, activation=activation), nn.Dense(10))
+        net.add(nn.Conv2D(16, kernel_size=3, padding=1, strides=2, activation="relu"),
+                nn.Conv2D(32, kernel_size=3, padding=1, strides=2, activation="relu"),
+                nn.Dense(64, activation="relu"), nn.Dense(10))
         return net
-    return (lenet_variant,)
+    return lenet_strided, 13706
 
 
-def _wrong5_last_activation():
-    def lenet_variant(activation, pool):
+def _wrong5_no_padding():
+    def lenet_strided():
         from mxnet.gluon import nn
-        Pool = nn.MaxPool2D if pool == "max" else nn.AvgPool2D
         net = nn.HybridSequential()
-        net.add(nn.Conv2D(16, kernel_size=3, padding=1, activation=activation), Pool(2, 2),
-                nn.Conv2D(32, kernel_size=3, padding=1, activation=activation), Pool(2, 2),
-                nn.Dense(64, activation=activation), nn.Dense(10, activation=activation))
+        net.add(nn.Conv2D(16, kernel_size=3, strides=2, activation="relu"),
+                nn.Conv2D(32, kernel_size=3, strides=2, activation="relu"),
+                nn.Dense(64, activation="relu"), nn.Dense(10))
         return net
-    return (lenet_variant,)
+    return lenet_strided, 13706
 
 
-VARIANTS = {"ReLU + 最大汇聚": ("relu", "max"), "ReLU + 平均汇聚": ("relu", "avg"),
-            "sigmoid + 平均汇聚": ("sigmoid", "avg")}
+def _wrong5_kept_pooling():
+    def lenet_strided():
+        from mxnet.gluon import nn
+        net = nn.HybridSequential()
+        net.add(nn.Conv2D(16, kernel_size=3, padding=1, strides=2, activation="relu"), nn.MaxPool2D(2, 2),
+                nn.Conv2D(32, kernel_size=3, padding=1, strides=2, activation="relu"), nn.MaxPool2D(2, 2),
+                nn.Dense(64, activation="relu"), nn.Dense(10))
+        return net
+    return lenet_strided, 13706
+
+
+# ---- 练习 6：把两处改动分开
+VARIANTS = {"ReLU + 最大汇聚": ("relu", "max"), "tanh + 最大汇聚": ("tanh", "max"),
+            "tanh + 平均汇聚": ("tanh", "avg")}
 VARIANT_EPOCHS = 2
+CHOICES_6 = ("ReLU + 最大汇聚", "tanh + 平均汇聚")
 
 
 @functools.lru_cache(maxsize=1)
@@ -162,7 +163,7 @@ def _measured() -> tuple:
     results = []
     for name, (act, pool) in VARIANTS.items():
         mx.random.seed(0)
-        net = reference_variant(act, pool)
+        net = d2lutils.lenet_digits(activation=act, pool=pool)
         net.cast("float64")
         net.initialize(init.Xavier(), ctx=mx.cpu())
         net.hybridize()
@@ -174,22 +175,23 @@ def _measured() -> tuple:
 
 
 def measure_variants() -> None:
-    """在 CPU 上把三种 LeNet 变体各训练 2 个迭代周期（与本课相同的数据、种子、学习率 0.03、动量 0.9），
-    打印测试准确率（约 2 秒）。第 09 课练习 6 用它。"""
+    """在 CPU 上把 ReLU + 最大汇聚、tanh + 最大汇聚、tanh + 平均汇聚各训练 2 个迭代周期（第 09 课的数据、
+    种子、学习率 0.03、动量 0.9、float64），打印测试准确率（约 2 秒）。第 09 课练习 6 用它。"""
     print(f"训练 {VARIANT_EPOCHS} 个迭代周期后的测试准确率（float64，CPU）：")
     for name, acc in _measured():
         print(f"  {name:14s} {acc:.3f}")
 
 
-def judge6(lowest_6):
-    if lowest_6 not in VARIANTS:
-        raise Wrong(f"lowest_6 应为 {'、'.join(repr(v) for v in VARIANTS)} 之一，你写的是 {lowest_6!r}。")
+def judge6(closer_6):
+    if closer_6 not in CHOICES_6:
+        raise Wrong(f"closer_6 应为 {'、'.join(repr(v) for v in CHOICES_6)} 之一，你写的是 {closer_6!r}。")
     measured = dict(_measured())
-    lowest = min(measured, key=measured.get)
-    if lowest_6 != lowest:
+    target = measured["tanh + 最大汇聚"]
+    closer = min(CHOICES_6, key=lambda name: abs(measured[name] - target))
+    if closer_6 != closer:
         shown = "，".join(f"{k} {v:.3f}" for k, v in measured.items())
-        raise Wrong(f"实测（{VARIANT_EPOCHS} 个迭代周期）：{shown}。{lowest_6} 不是最低的。"
-                    "想一想 sigmoid 在输入较大时的梯度，以及学习率 0.03 对它是否足够。")
+        raise Wrong(f"实测（{VARIANT_EPOCHS} 个迭代周期）：{shown}。tanh + 最大汇聚更接近 {closer}："
+                    "决定快慢的主要是汇聚方式，不是激活函数。")
 
 
 LESSON = Lesson("09", [
@@ -255,43 +257,46 @@ LESSON = Lesson("09", [
                  "$d$ 的测试图像被分错的次数）。哪个数字最容易被认错？检查会用本课训练好的 `net` 重新计算。",
         template="errors_per_digit = ...   # 长度 10 的数组\n"),
     Exercise(
-        "09", 5, "LeNet 的变体", ("lenet_variant",), judge5,
-        hint_text="照抄本课 net 的结构，把每个 activation='relu' 换成参数 activation，把 nn.MaxPool2D 按 pool 换成 "
-                  "nn.AvgPool2D；最后一个全连接层没有激活函数。",
+        "09", 5, "用步幅代替汇聚", ("lenet_strided", "params_5"), judge5,
+        hint_text="步幅 2、填充 1 的 3 × 3 卷积：(8 + 2 - 3) // 2 + 1 = 4，再一次得到 2，与两次 2 × 2 汇聚的结果一样大。"
+                  "汇聚层没有参数。",
         solution_text="""
-            def lenet_variant(activation, pool):
-                Pool = nn.MaxPool2D if pool == 'max' else nn.AvgPool2D
+            def lenet_strided():
                 net = nn.HybridSequential()
-                net.add(nn.Conv2D(16, kernel_size=3, padding=1, activation=activation), Pool(pool_size=2, strides=2),
-                        nn.Conv2D(32, kernel_size=3, padding=1, activation=activation), Pool(pool_size=2, strides=2),
-                        nn.Dense(64, activation=activation), nn.Dense(10))
+                net.add(nn.Conv2D(16, kernel_size=3, padding=1, strides=2, activation='relu'),   # -> (16, 4, 4)
+                        nn.Conv2D(32, kernel_size=3, padding=1, strides=2, activation='relu'),   # -> (32, 2, 2)
+                        nn.Dense(64, activation='relu'), nn.Dense(10))
                 return net
-            1998 年的 LeNet-5 用的正是 sigmoid 类的激活函数和平均汇聚（下采样）。
+            params_5 = 13706   # 与 net 相同：去掉的汇聚层本来就没有参数
+            形状和参数个数都不变，但卷积只在一半的行和列上计算，乘法次数约为原来的 1/4。
+            把它按本课的设置训练一次（lr、num_epochs、batch_size 不变），比较测试准确率。
         """,
         reference=_ref5,
-        wrong=[Case("忽略了 pool 参数", _wrong5_pool_ignored, "第 1 层应为"),
-               Case("最后一层也加了激活函数", _wrong5_last_activation, "第 5 层应为")],
-        question="写出 `lenet_variant(activation, pool)`：结构与本课的 `net` 相同，但激活函数为 `activation`"
-                 "（`'relu'`、`'sigmoid'`、`'tanh'`），汇聚层为 `pool`（`'max'` 最大汇聚，`'avg'` 平均汇聚）。"
-                 "`lenet_variant('sigmoid', 'avg')` 就接近 1998 年的 LeNet。",
-        template="def lenet_variant(activation, pool):\n    # 返回未初始化的 nn.HybridSequential\n    return ...\n"),
+        wrong=[Case("忘了填充", _wrong5_no_padding, "第 0 层应为"),
+               Case("还留着汇聚层", _wrong5_kept_pooling, "没有汇聚层"),
+               Case("以为参数变少了", lambda: (_ref5()[0], 160 + 4640), "两个全连接层")],
+        question="去掉本课 `net` 的两个汇聚层，改让两个卷积层的步幅为 2（填充仍为 1），写出 `lenet_strided()`"
+                 "（返回未初始化的 `nn.HybridSequential`）。第一个全连接层的输入还是 $32 \\times 2 \\times 2$ 吗？"
+                 "它一共有多少个参数（`params_5`）？",
+        template="def lenet_strided():\n    # 返回未初始化的 nn.HybridSequential\n    return ...\n\nparams_5 = ...\n"),
     Exercise(
-        "09", 6, "哪个变体学得最慢", ("lowest_6",), judge6,
-        hint_text="sigmoid 的导数最大只有 0.25，输入稍大就接近 0；几层叠起来梯度更小。"
-                  "平均汇聚把梯度平分给窗口里的 4 个元素，最大汇聚只传给最大的那个。",
+        "09", 6, "把两处改动分开", ("closer_6",), judge6,
+        hint_text="正文里 tanh 的初始梯度比 ReLU 的还大，所以问题不一定出在激活函数上。",
         solution_text="""
-            lowest_6 = 'sigmoid + 平均汇聚'
-            运行 ex.measure_variants() 实测（约 2 秒，数字由那次运行打印，不是写死的）。在同样的学习率 0.03 下，
-            sigmoid 版几乎学不动（测试准确率停在随机猜的 10% 左右）：梯度太小。给它更大的学习率或更多的迭代周期，
-            它也能学好；这也是 ReLU 取代 sigmoid 的主要原因之一。
+            closer_6 = 'ReLU + 最大汇聚'
+            运行 ex.measure_variants() 实测（约 2 秒，数字由那次运行打印，不是写死的），或者用正文的
+            train_variant('tanh', 'max') 训练 6 个迭代周期（与正文的对比实验相同）。tanh + 最大汇聚学得不比 ReLU + 最大汇聚慢，
+            比 tanh + 平均汇聚快得多：在这组设置下，慢的主要原因是平均汇聚，不是 tanh。
+            这说明一次换两处的实验分不清各自的作用；每次只换一处，才能把原因分开。
         """,
-        reference=lambda: ("sigmoid + 平均汇聚",),
-        wrong=[Case("以为平均汇聚最慢", lambda: ("ReLU + 平均汇聚",), "不是最低的"),
-               Case("以为本课的网络最慢", lambda: ("ReLU + 最大汇聚",), "不是最低的")],
-        question="用本课的数据和设置（float64、学习率 0.03、动量 0.9、批量大小 32、种子 0）把三种变体各训练 2 个迭代周期："
-                 "`'ReLU + 最大汇聚'`（本课）、`'ReLU + 平均汇聚'`、`'sigmoid + 平均汇聚'`。先预测哪个的测试准确率最低"
-                 "（`lowest_6`），再运行 `ex.measure_variants()` 实测（约 2 秒）。检查会实际训练一次来判定。",
-        template="lowest_6 = ...   # 'ReLU + 最大汇聚'、'ReLU + 平均汇聚' 或 'sigmoid + 平均汇聚'\n"),
+        reference=lambda: ("ReLU + 最大汇聚",),
+        wrong=[Case("以为激活函数是主因", lambda: ("tanh + 平均汇聚",), "主要是汇聚方式"),
+               Case("写了别的变体", lambda: ("sigmoid + 平均汇聚",), "之一")],
+        question="正文的对比实验把激活函数和汇聚方式一起换了：tanh + 平均汇聚比 ReLU + 最大汇聚学得慢，"
+                 "是因为 tanh 还是因为平均汇聚？再训练一个只换激活函数的变体 tanh + 最大汇聚（其余设置不变）。"
+                 "先预测它的测试准确率更接近哪一个（`closer_6`），再运行 `ex.measure_variants()` 实测"
+                 "（三种变体各训练 2 个迭代周期，约 2 秒）。检查会实际训练一次来判定。",
+        template="closer_6 = ...   # 'ReLU + 最大汇聚' 或 'tanh + 平均汇聚'\n"),
 ])
 
 module_api(LESSON, globals())
