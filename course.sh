@@ -45,7 +45,7 @@ UV_PIN="uv==0.13.9"
 LANE="${COURSE_LANE:-numpy2}"
 case "$LANE" in
   numpy2) SUPPORTED="3.13 3.12 3.11" ;;
-  numpy1) SUPPORTED="3.11" ;;  # numpy 1.23.5 只有 Python 3.11 及更早的 wheel
+  numpy1) SUPPORTED="3.11 3.10" ;;  # numpy 1.23.5 只有 Python 3.11 及更早的 wheel
   *) say "COURSE_LANE=$LANE 不认识：可选 numpy2（默认）或 numpy1。"; exit 2 ;;
 esac
 

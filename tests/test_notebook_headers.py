@@ -225,10 +225,10 @@ def test_gpu_opt_in_replaces_the_cpu_build(monkeypatch, capsys):
         run_setup_cell(use_gpu=True)
 
 
-@pytest.mark.parametrize("python", [(3, 14), (3, 10)])
+@pytest.mark.parametrize("python", [(3, 14), (3, 9)])
 def test_unverified_python_gets_a_chinese_error(monkeypatch, python):
     kernel = FakeKernel(monkeypatch, python=python)
-    with pytest.raises(RuntimeError, match=f"Python 3.11 到 3.13 上测试过"):
+    with pytest.raises(RuntimeError, match=f"Python 3.10 到 3.13 上测试过"):
         run_setup_cell()
     assert kernel.commands == []
 
