@@ -37,7 +37,8 @@ FONT_PIN = "paperang-p2-fonts-cjk==0.1.0"
 # 设置单元格检查的 Python 版本范围（与 d2lutils/_env.py 的 VERIFIED_PYTHON 相同，有测试检查）
 VERIFIED_PYTHON = ((3, 10), (3, 13))
 # 只在缺少时安装、不固定版本（让 pip 选与已装的包相容的版本）的运行依赖：模块名 -> 包名
-RUNTIME_DEPS = {"numpy": "numpy", "requests": "requests", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}
+RUNTIME_DEPS = {"numpy": "numpy", "requests": "requests", "matplotlib": "matplotlib", "sklearn": "scikit-learn",
+                "ipywidgets": "ipywidgets"}
 
 SETUP_TEMPLATE = '''\
 #@title 设置：缺少 MXNet 或 d2lutils 时安装它们（如在 Colab 上）；在课程自己的环境里什么也不做

@@ -39,20 +39,21 @@ ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ["requests", "setuptools", "ipykernel", "nbclient", "nbformat"]
 WATCHED = ["numpy", "pandas", "scipy", "matplotlib"]  # 在内核里再导入一次、核对版本的包
 # 各平台：Python 版本；预装的数值计算包（None 表示取 PyPI 上的最新版，像今天的 Colab）；
+# 是否预装 ipywidgets（没有时设置单元格要把它当作缺少的运行依赖装上）；
 # 内核启动时导入的平台模块（假的，只含一个文档字符串）；平台设置的环境变量。
 # 版本出处见 README 的“在线运行”一节（模拟的是“像这样的”镜像，不是逐包复制）。
 PROFILES: dict[str, dict] = {
-    "colab": {"python": "3.12", "packages": None, "module": "google.colab", "env": {}},
+    "colab": {"python": "3.12", "packages": None, "widgets": True, "module": "google.colab", "env": {}},
     # Kaggle 的 docker-python 镜像：Python 3.11、numpy 2.0.x、pandas 2.2.x（以 Colab 的镜像为底）
     "kaggle": {"python": "3.11",
                "packages": ["numpy==2.0.2", "pandas==2.2.3", "scipy==1.15.3", "matplotlib==3.10.0",
                             "scikit-learn==1.6.1"],
-               "module": "kaggle_secrets", "env": {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}},
+               "widgets": True, "module": "kaggle_secrets", "env": {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}},
     # ModelScope（魔搭）的 notebook 镜像：较早的 py310 镜像、numpy 1.26、pandas 2.x
     "modelscope": {"python": "3.10",
                    "packages": ["numpy==1.26.4", "pandas==2.2.3", "scipy==1.13.1", "matplotlib==3.8.4",
                                 "scikit-learn==1.5.2"],
-                   "module": "modelscope_notebook", "env": {"MODELSCOPE_ENVIRONMENT": "notebook"}},
+                   "widgets": False, "module": "modelscope_notebook", "env": {"MODELSCOPE_ENVIRONMENT": "notebook"}},
 }
 
 
@@ -94,7 +95,7 @@ def build_kernel_env(workdir: Path, profile: dict) -> Path:
         install = ([str(uv), "pip", "install", "-q", "--python", str(python)] if uv.exists()
                    else [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"])
         numeric = profile["packages"] or [*WATCHED, "scikit-learn"]
-        subprocess.run([*install, *numeric, *KERNEL], check=True)
+        subprocess.run([*install, *numeric, *KERNEL, *(["ipywidgets"] if profile["widgets"] else [])], check=True)
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
     *parents, leaf = profile["module"].split(".")
