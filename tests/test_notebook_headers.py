@@ -1,6 +1,6 @@
 """每个笔记本的开头（Colab 徽章 + 设置单元格）存在且是最新的；脚本可重复运行；
 设置单元格的逻辑用假的内核（缺少哪些模块、装了哪些包）和假的 pip 检查。
-真正的安装在 tools/simulate_colab.py 里模拟（COURSE_SLOW=1）。"""
+真正的安装在 tools/simulate_platform.py 里模拟（COURSE_SLOW=1）。"""
 
 import importlib.util
 import json

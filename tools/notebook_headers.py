@@ -13,7 +13,7 @@
 
 设置单元格只在当前内核缺少 mxnet 或 d2lutils 时安装（Colab 等在线 Jupyter），只装缺少的包、
 不改动已装的包、不需要重启；在课程环境里（course.sh、测试）什么也不做、不打印任何东西，
-所以存储的输出在哪里都一样。真正的安装由 tools/simulate_colab.py 模拟。
+所以存储的输出在哪里都一样。真正的安装由 tools/simulate_platform.py 在模拟的 Colab、Kaggle、ModelScope 上模拟。
 新插入的设置单元格还没有运行过：插入后请用 ``./course.sh regen 笔记本`` 重新生成输出。
 """
 

@@ -88,6 +88,9 @@ def build_kernel_env(workdir: Path, profile: dict) -> Path:
     """虚拟环境 + 预装的包 + 假的平台模块 + 内核启动文件；返回环境的 python。"""
     venv = workdir / "kernel-venv"
     python = venv / "bin" / "python"
+    if python.exists() and subprocess.run([str(python), "-c", "import importlib.util as u, sys; "
+                                           "sys.exit(u.find_spec('mxnet') is None)"]).returncode == 0:
+        shutil.rmtree(venv)  # 上次模拟已经装过课程的包：重建，让设置单元格再从空内核开始
     if not python.exists():
         subprocess.run([find_python(profile["python"]), "-m", "venv", str(venv)], check=True)
         # 预装平台的包（不计时）：课程环境里有 uv 就用它（快），否则用 pip
