@@ -39,7 +39,7 @@ FIX_HINT = (
 # 测试过的范围（.ci/run 的各条测试线）；范围之外给出中文错误
 VERIFIED_PYTHON = ((3, 10), (3, 13))
 OLDEST_NUMPY = (1, 23)
-VERIFIED_NUMPY_TEXT = "numpy 1.23.5（Python 3.11）和 numpy 2.x（2.0.2 到 2.5.5）"
+VERIFIED_NUMPY_TEXT = "numpy 1.23.5（Python 3.10、3.11）和 numpy 2.x（2.0.2 到 2.5.5）"
 
 
 class EnvironmentProblem(ImportError):

@@ -22,8 +22,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10（numpy1 测试线）：用 pip 自带的同一个解析器 tomli
+    from pip._vendor import tomli as tomllib
 
 import nbformat
 
