@@ -11,7 +11,7 @@
 #   ./course.sh links --hub URL   为 JupyterHub 上的课堂生成每课的 nbgitpuller 链接
 # 选择 Python：COURSE_PYTHON=3.12 ./course.sh test（默认用找到的最新版本：3.13，其次 3.12、3.11）。
 # 选择测试线：默认 numpy 2（requirements.txt）；COURSE_LANE=numpy1 ./course.sh test 用 Python 3.11 +
-# numpy 1.23.5（requirements-numpy1.txt）。每个 Python 版本和测试线有自己的虚拟环境 .venv-<版本>-<测试线>/。
+# numpy 1.23.5（requirements-numpy1.txt；加 COURSE_PYTHON=3.10 用 Python 3.10）。每个 Python 版本和测试线有自己的虚拟环境 .venv-<版本>-<测试线>/。
 # 其余参数原样传给 jupyter lab / pytest / 脚本，例如 ./course.sh test -k corr2d。
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -45,7 +45,7 @@ UV_PIN="uv==0.13.9"
 LANE="${COURSE_LANE:-numpy2}"
 case "$LANE" in
   numpy2) SUPPORTED="3.13 3.12 3.11" ;;
-  numpy1) SUPPORTED="3.11" ;;  # numpy 1.23.5 只有 Python 3.11 及更早的 wheel
+  numpy1) SUPPORTED="3.11 3.10" ;;  # numpy 1.23.5 只有 Python 3.11 及更早的 wheel
   *) say "COURSE_LANE=$LANE 不认识：可选 numpy2（默认）或 numpy1。"; exit 2 ;;
 esac
 

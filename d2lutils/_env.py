@@ -37,9 +37,9 @@ FIX_HINT = (
     "或按 README 的“本地运行”一节用 pip 安装。"
 )
 # 测试过的范围（.ci/run 的各条测试线）；范围之外给出中文错误
-VERIFIED_PYTHON = ((3, 11), (3, 13))
+VERIFIED_PYTHON = ((3, 10), (3, 13))
 OLDEST_NUMPY = (1, 23)
-VERIFIED_NUMPY_TEXT = "numpy 1.23.5（Python 3.11）和 numpy 2.x（2.0.2 到 2.5.5）"
+VERIFIED_NUMPY_TEXT = "numpy 1.23.5（Python 3.10、3.11）和 numpy 2.x（2.0.2 到 2.5.5）"
 
 
 class EnvironmentProblem(ImportError):
@@ -55,13 +55,13 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def check_python(version: tuple[int, int] | None = None) -> None:
-    """Python 不在测试过的 3.11-3.13 之内时给出中文错误。"""
+    """Python 不在测试过的 3.10-3.13 之内时给出中文错误。"""
     version = tuple(version or sys.version_info[:2])
     low, high = VERIFIED_PYTHON
     if not low <= version <= high:
         raise EnvironmentProblem(
             f"当前 Python 版本是 {version[0]}.{version[1]}。本课程（MXNet 1.9.1）只在 Python "
-            f"{low[0]}.{low[1]}、3.12 和 {high[0]}.{high[1]} 上测试过，请改用其中之一。" + FIX_HINT
+            f"{low[0]}.{low[1]} 到 {high[0]}.{high[1]} 上测试过，请改用其中之一。" + FIX_HINT
         )
 
 

@@ -22,10 +22,10 @@ def test_supported_numpy_is_accepted(version):
 
 
 def test_unverified_python_is_refused_in_chinese():
-    for version in ((3, 14), (3, 10)):
-        with pytest.raises(_env.EnvironmentProblem, match=r"\d\.\d+.*3\.11、3\.12 和 3\.13"):
+    for version in ((3, 14), (3, 9)):
+        with pytest.raises(_env.EnvironmentProblem, match=r"\d\.\d+.*3\.10 到 3\.13"):
             _env.check_python(version)
-    for version in ((3, 11), (3, 12), (3, 13)):
+    for version in ((3, 10), (3, 11), (3, 12), (3, 13)):
         _env.check_python(version)
 
 

@@ -66,6 +66,10 @@ def test_default_lane_is_numpy_2_and_numpy1_lane_is_numpy_1():
     assert numpy1 == ["numpy==1.23.5"]
     # numpy1 测试线只替换 requirements.txt 中已有的包（其余固定版本照用）
     assert {name(p) for p in read(NUMPY1)} <= {name(p) for p in read(REQ)}
+    # 只为 Python 3.10 换掉的包：3.11 上的版本与 requirements.txt 相同（不会悄悄落后）
+    for pin in read(NUMPY1):
+        if pin.endswith('python_version>="3.11"'):
+            assert pin.split(";")[0] in read(REQ), pin
 
 
 def test_mxnet_is_only_installed_without_deps():

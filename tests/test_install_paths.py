@@ -3,7 +3,7 @@
 - 只用 pip：逐行运行 README“本地运行”一节里的 pip 命令（从 README 读出，README 改了这里跟着改）；
 - conda：conda 的频道在这里连不上，所以模拟 conda 对 environment.yml 做的事——把 ``pip:`` 列表写进
   一个 requirements 文件执行 ``pip install -U -r``——再运行 yml 注释里写的第二步。
-course.sh 的安装由每次 ./course.sh test 本身检验，Colab 由 tests/test_colab_simulation.py 模拟。
+course.sh 的安装由每次 ./course.sh test 本身检验，在线 Jupyter 由 tests/test_platform_simulation.py 模拟。
 """
 
 import os

@@ -1,6 +1,6 @@
 """每个笔记本的开头（Colab 徽章 + 设置单元格）存在且是最新的；脚本可重复运行；
 设置单元格的逻辑用假的内核（缺少哪些模块、装了哪些包）和假的 pip 检查。
-真正的安装在 tools/simulate_colab.py 里模拟（COURSE_SLOW=1）。"""
+真正的安装在 tools/simulate_platform.py 里模拟（COURSE_SLOW=1）。"""
 
 import importlib.util
 import json
@@ -225,10 +225,10 @@ def test_gpu_opt_in_replaces_the_cpu_build(monkeypatch, capsys):
         run_setup_cell(use_gpu=True)
 
 
-@pytest.mark.parametrize("python", [(3, 14), (3, 10)])
+@pytest.mark.parametrize("python", [(3, 14), (3, 9)])
 def test_unverified_python_gets_a_chinese_error(monkeypatch, python):
     kernel = FakeKernel(monkeypatch, python=python)
-    with pytest.raises(RuntimeError, match=f"Python 3.11 到 3.13 上测试过"):
+    with pytest.raises(RuntimeError, match=f"Python 3.10 到 3.13 上测试过"):
         run_setup_cell()
     assert kernel.commands == []
 

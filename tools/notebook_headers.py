@@ -13,7 +13,7 @@
 
 设置单元格只在当前内核缺少 mxnet 或 d2lutils 时安装（Colab 等在线 Jupyter），只装缺少的包、
 不改动已装的包、不需要重启；在课程环境里（course.sh、测试）什么也不做、不打印任何东西，
-所以存储的输出在哪里都一样。真正的安装由 tools/simulate_colab.py 模拟。
+所以存储的输出在哪里都一样。真正的安装由 tools/simulate_platform.py 在模拟的 Colab、Kaggle、ModelScope 上模拟。
 新插入的设置单元格还没有运行过：插入后请用 ``./course.sh regen 笔记本`` 重新生成输出。
 """
 
@@ -22,8 +22,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10（numpy1 测试线）：用 pip 自带的同一个解析器 tomli
+    from pip._vendor import tomli as tomllib
 
 import nbformat
 
@@ -35,9 +39,10 @@ KEY = "course_header"
 # d2lutils.use_cjk_font() 按 d2lutils/plotting.py 的 PIP_FONT_PACKAGE 找到它
 FONT_PIN = "paperang-p2-fonts-cjk==0.1.0"
 # 设置单元格检查的 Python 版本范围（与 d2lutils/_env.py 的 VERIFIED_PYTHON 相同，有测试检查）
-VERIFIED_PYTHON = ((3, 11), (3, 13))
+VERIFIED_PYTHON = ((3, 10), (3, 13))
 # 只在缺少时安装、不固定版本（让 pip 选与已装的包相容的版本）的运行依赖：模块名 -> 包名
-RUNTIME_DEPS = {"numpy": "numpy", "requests": "requests", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}
+RUNTIME_DEPS = {"numpy": "numpy", "requests": "requests", "matplotlib": "matplotlib", "sklearn": "scikit-learn",
+                "ipywidgets": "ipywidgets"}
 
 SETUP_TEMPLATE = '''\
 #@title 设置：缺少 MXNet 或 d2lutils 时安装它们（如在 Colab 上）；在课程自己的环境里什么也不做

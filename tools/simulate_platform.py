@@ -1,22 +1,24 @@
-"""模拟 Colab：在一个“预装了 Colab 的包”的全新内核里运行设置单元格和一课，检查一次就绪、不用重启。
+"""模拟在线 Jupyter（Colab、Kaggle、ModelScope 等）：在“预装了该平台的包”的全新内核里运行设置单元格和一课，
+检查一次就绪、不用重启。
 
-用法（任何 Python 3.11+ 都可以启动它；慢，约几分钟，只在需要时运行）：
-    python tools/simulate_colab.py [--lesson notebooks/01_corr2d.ipynb] [--workdir DIR]
-测试套件里：COURSE_SLOW=1 ./course.sh test tests/test_colab_simulation.py（.ci/run 运行一次）。
+用法（任何 Python 3.11+ 都可以启动它；慢，每个平台约几分钟，只在需要时运行）：
+    python tools/simulate_platform.py [--platform colab|kaggle|modelscope] [--lesson notebooks/01_corr2d.ipynb] [--workdir DIR]
+测试套件里：COURSE_SLOW=1 ./course.sh test tests/test_platform_simulation.py（.ci/run 运行一次）。
 
-模拟的内容：
-1. 一个 Python 3.12 虚拟环境，预装 Colab 也预装的包的最新版本（numpy、pandas、scipy、
-   matplotlib、scikit-learn、requests、setuptools，以及运行笔记本的 ipykernel/nbclient），
-   没有 mxnet、d2lutils 和中文字体；
-2. 一个假的 ``google.colab`` 模块，内核启动时与 numpy 一起被导入（IPython 的启动文件），
-   所以设置单元格运行时 numpy 2 已经载入，就像在 Colab 上；
+每个平台是 PROFILES 里的一项（Python 版本、预装包的版本、内核启动时导入的模块、环境变量），
+模拟的内容都一样：
+1. 一个该 Python 版本的虚拟环境，预装平台也预装的包（numpy、pandas、scipy、matplotlib、
+   scikit-learn、requests、setuptools，以及运行笔记本的 ipykernel/nbclient），没有 mxnet、
+   d2lutils 和中文字体；没有 root（不用 apt）、没有 GPU：设置单元格只能用 pip；
+2. 内核启动时（IPython 的启动文件）导入 numpy 和平台自己的模块（如假的 ``google.colab``），
+   所以设置单元格运行时 numpy（1.x 或 2.x）已经载入，就像在这些平台上；
 3. d2lutils 的安装来源指向本仓库的一个本地克隆（环境变量 D2LUTILS_SOURCE；克隆的是
-   当前分支已提交的内容），pip 不用缓存（``PIP_NO_CACHE_DIR``），像 Colab 一样真正下载 mxnet。
+   当前分支已提交的内容），pip 不用缓存（``PIP_NO_CACHE_DIR``），像在线平台一样真正下载 mxnet。
 
 检查并打印：设置单元格的输出和用时；numpy、pandas、scipy（及其他预装包）的版本不变、
 在同一内核里仍能导入；这一课每个单元格的输出与存储的输出相同（与 nbval 比较同样的内容：
 除 PNG/JPEG 图像外的所有输出，先按 tests/nbval_sanitize.cfg 清洗；标了 NBVAL_IGNORE_OUTPUT
-的单元格不比较）。全部通过时退出码为 0。
+的单元格不比较）；pip 装的中文字体能被找到。全部通过时退出码为 0。
 """
 
 from __future__ import annotations
@@ -33,10 +35,26 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Colab 预装、而课程会用到或可能碰到的包（不固定版本：取 PyPI 上的最新版，像今天的 Colab）
-PREINSTALLED = ["numpy", "pandas", "scipy", "matplotlib", "scikit-learn", "requests", "setuptools",
-                "ipykernel", "nbclient", "nbformat"]
+# 平台预装、而课程会用到或可能碰到的包；运行笔记本用的包不固定版本
+KERNEL = ["requests", "setuptools", "ipykernel", "nbclient", "nbformat"]
 WATCHED = ["numpy", "pandas", "scipy", "matplotlib"]  # 在内核里再导入一次、核对版本的包
+# 各平台：Python 版本；预装的数值计算包（None 表示取 PyPI 上的最新版，像今天的 Colab）；
+# 是否预装 ipywidgets（没有时设置单元格要把它当作缺少的运行依赖装上）；
+# 内核启动时导入的平台模块（假的，只含一个文档字符串）；平台设置的环境变量。
+# 版本出处见 README 的“在线运行”一节（模拟的是“像这样的”镜像，不是逐包复制）。
+PROFILES: dict[str, dict] = {
+    "colab": {"python": "3.12", "packages": None, "widgets": True, "module": "google.colab", "env": {}},
+    # Kaggle 的 docker-python 镜像：Python 3.11、numpy 2.0.x、pandas 2.2.x（以 Colab 的镜像为底）
+    "kaggle": {"python": "3.11",
+               "packages": ["numpy==2.0.2", "pandas==2.2.3", "scipy==1.15.3", "matplotlib==3.10.0",
+                            "scikit-learn==1.6.1"],
+               "widgets": True, "module": "kaggle_secrets", "env": {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}},
+    # ModelScope（魔搭）的 notebook 镜像：较早的 py310 镜像、numpy 1.26、pandas 2.x
+    "modelscope": {"python": "3.10",
+                   "packages": ["numpy==1.26.4", "pandas==2.2.3", "scipy==1.13.1", "matplotlib==3.8.4",
+                                "scikit-learn==1.5.2"],
+                   "widgets": False, "module": "modelscope_notebook", "env": {"MODELSCOPE_ENVIRONMENT": "notebook"}},
+}
 
 
 def find_python(version: str) -> str:
@@ -57,7 +75,7 @@ def find_python(version: str) -> str:
             continue
         if got == version:
             return cand
-    raise SystemExit(f"找不到 Python {version}：模拟 Colab 需要它（Colab 今天用 Python {version}）。")
+    raise SystemExit(f"找不到 Python {version}：模拟这个平台需要它。")
 
 
 def pip_versions(python: Path) -> dict[str, str]:
@@ -66,25 +84,32 @@ def pip_versions(python: Path) -> dict[str, str]:
     return {d["name"].lower(): d["version"] for d in json.loads(out)}
 
 
-def build_kernel_env(workdir: Path, python_version: str) -> Path:
-    """虚拟环境 + 预装的包 + 假的 google.colab + 内核启动文件；返回环境的 python。"""
-    venv = workdir / "colab-venv"
+def build_kernel_env(workdir: Path, profile: dict) -> Path:
+    """虚拟环境 + 预装的包 + 假的平台模块 + 内核启动文件；返回环境的 python。"""
+    venv = workdir / "kernel-venv"
     python = venv / "bin" / "python"
+    if python.exists() and subprocess.run([str(python), "-c", "import importlib.util as u, sys; "
+                                           "sys.exit(u.find_spec('mxnet') is None)"]).returncode == 0:
+        shutil.rmtree(venv)  # 上次模拟已经装过课程的包：重建，让设置单元格再从空内核开始
     if not python.exists():
-        subprocess.run([find_python(python_version), "-m", "venv", str(venv)], check=True)
-        # 预装 Colab 的包（不计时）：课程环境里有 uv 就用它（快），否则用 pip
+        subprocess.run([find_python(profile["python"]), "-m", "venv", str(venv)], check=True)
+        # 预装平台的包（不计时）：课程环境里有 uv 就用它（快），否则用 pip
         uv = Path(sys.executable).with_name("uv")
         install = ([str(uv), "pip", "install", "-q", "--python", str(python)] if uv.exists()
                    else [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"])
-        subprocess.run([*install, *PREINSTALLED], check=True)
+        numeric = profile["packages"] or [*WATCHED, "scikit-learn"]
+        subprocess.run([*install, *numeric, *KERNEL, *(["ipywidgets"] if profile["widgets"] else [])], check=True)
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
-    (site / "google" / "colab").mkdir(parents=True, exist_ok=True)
-    (site / "google" / "__init__.py").write_text("", encoding="utf-8")
-    (site / "google" / "colab" / "__init__.py").write_text('"""模拟的 Colab 模块。"""\n', encoding="utf-8")
+    *parents, leaf = profile["module"].split(".")
+    folder = site.joinpath(*parents)
+    for i in range(len(parents)):
+        site.joinpath(*parents[:i + 1]).mkdir(parents=True, exist_ok=True)
+        (site.joinpath(*parents[:i + 1]) / "__init__.py").touch()
+    (folder / f"{leaf}.py").write_text(f'"""模拟的平台模块 {profile["module"]}。"""\n', encoding="utf-8")
     startup = workdir / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
-    (startup / "00-colab.py").write_text("import numpy\nimport google.colab\n", encoding="utf-8")
+    (startup / "00-platform.py").write_text(f"import numpy\nimport {profile['module']}\n", encoding="utf-8")
     return python
 
 
@@ -147,27 +172,33 @@ json.dump({str(k): v for k, v in times.items()}, open(out_path + ".times.json", 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lesson", default="notebooks/01_corr2d.ipynb")
-    parser.add_argument("--python", default="3.12", help="模拟的 Colab 的 Python 版本")
+    parser.add_argument("--platform", choices=sorted(PROFILES), default="colab")
+    parser.add_argument("--python", help="改用这个 Python 版本（默认用平台的）")
     parser.add_argument("--workdir", type=Path, help="保留模拟环境的目录（默认用临时目录，结束后删除）")
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="colab-sim-"))
+    profile = {**PROFILES[args.platform], **({"python": args.python} if args.python else {})}
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix=f"{args.platform}-sim-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         t0 = time.perf_counter()
-        python = build_kernel_env(workdir, args.python)
+        python = build_kernel_env(workdir, profile)
         clone = workdir / "clone"
         shutil.rmtree(clone, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
         before = pip_versions(python)
-        print(f"[模拟] Python {args.python} 的“Colab”内核环境就绪（{time.perf_counter() - t0:.0f} s）："
+        print(f"[模拟] {args.platform}：Python {profile['python']} 的内核环境就绪（{time.perf_counter() - t0:.0f} s）："
               + "、".join(f"{n} {before[n]}" for n in WATCHED + ["scikit-learn"]))
         env = {**os.environ, "IPYTHONDIR": str(workdir / "ipython"), "D2LUTILS_SOURCE": str(clone),
-               "PYTHONHASHSEED": "0", "PIP_NO_CACHE_DIR": "1"}
+               "PYTHONHASHSEED": "0", "PIP_NO_CACHE_DIR": "1", **profile["env"]}
         env.pop("VIRTUAL_ENV", None)
         lesson = clone / args.lesson
         executed = workdir / "executed.ipynb"
+        t1 = time.perf_counter()
         subprocess.run([str(python), "-c", DRIVER, str(lesson), str(executed)], check=True, env=env, cwd=workdir)
-        return report(python, before, lesson, executed, clone)
+        code = report(python, before, lesson, executed, clone)
+        print(f"[模拟] {args.platform}：从空内核到这一课的最后一个单元格 {time.perf_counter() - t1:.0f} s，"
+              f"整个模拟（含建环境）{time.perf_counter() - t0:.0f} s")
+        return code
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
