@@ -164,7 +164,43 @@ def restore_numpy_names(added: list[str], np: types.ModuleType | None = None) ->
             delattr(np, name)
 
 
+# mxnet 1.9.1 导入时顺带导入这两个库，只为了课程用不到的功能：mxnet.model 的旧 API
+# FeedForward 继承 sklearn 的 BaseEstimator，int8 量化的校准（contrib.quantization）用 scipy.stats。
+# 在今天的 scikit-learn 1.9 / scipy 1.18 上，这两次导入占了 import mxnet 的一半时间（约 1.7 秒，2 核机器）。
+# 所以导入 mxnet 时暂时挡住它们（只挡还没导入的），导入之后立刻撤掉：之后 import sklearn、
+# import scipy.stats 照常工作；量化校准拿到的是按需导入的 scipy.stats。唯一的区别是
+# mxnet.model.FeedForward 不再是 sklearn 的 BaseEstimator 子类。
+DEFERRED_IMPORTS = ("sklearn", "scipy.stats")
+
+
+class _LazyModule(types.ModuleType):
+    """第一次访问属性时才导入的模块替身（给 mxnet.contrib.quantization 的 scipy.stats 用）。"""
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
 def _import_mxnet(gpu_build: str | None) -> None:
+    blocked = [m for m in DEFERRED_IMPORTS if m not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # import 时立即 ImportError，mxnet 会跳过
+    try:
+        _import_mxnet_now(gpu_build)
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    quantization = sys.modules.get("mxnet.contrib.quantization")
+    if quantization is not None and getattr(quantization, "stats", 0) is None:
+        import importlib.util
+
+        if importlib.util.find_spec("scipy") is not None:
+            quantization.stats = _LazyModule("scipy.stats")
+
+
+def _import_mxnet_now(gpu_build: str | None) -> None:
     try:
         with warnings.catch_warnings():
             # mxnet 导入时自己访问 distutils、onp.mirr 等，会触发
