@@ -14,6 +14,25 @@ collect_ignore = ["my-notebooks"]
 # nbval 比较输出时也比较每张存储的图（tests/nbval_figures.py）
 pytest_plugins = ["tests.nbval_figures"]
 
+# 较慢的集成测试（真实浏览器、JupyterLab 服务器、在子进程里再跑一遍 nbval、多进程训练与单进程对照……）
+# 标记为 full，只在 COURSE_FULL=1 时运行：默认的测试命令要尽量快，CI（.ci/run）在默认测试线上运行它们。
+FULL = os.environ.get("COURSE_FULL") == "1"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "full: 较慢的集成测试，COURSE_FULL=1 时运行（CI 的默认测试线运行它们）")
+
+
+def pytest_collection_modifyitems(config, items):
+    if FULL:
+        return
+    import pytest
+
+    skip = pytest.mark.skip(reason="较慢的集成测试：COURSE_FULL=1 ./course.sh test 时运行（CI 运行它们）")
+    for item in items:
+        if "full" in item.keywords:
+            item.add_marker(skip)
+
 # 第 10 课与 tests/test_launch.py 会启动参数服务器的进程（调度器、服务器、工作进程）。
 # 本次测试启动的每个进程都继承这个标记；测试结束时检查没有这样的进程还在运行。
 import signal  # noqa: E402

@@ -44,9 +44,13 @@ def use_cjk_font() -> str | None:
     所以笔记本在有字体和没有字体的机器上输出相同。第一次画图时自动调用。
     """
     global _font_family, _font_checked
-    if _font_checked:
-        return _font_family
     import matplotlib
+
+    if _font_checked:
+        # 字体只找一次；但 rcParams 可能已被重置（plt.rcdefaults()、rc_context 结束时），每次都确认一下
+        if _font_family is not None and matplotlib.rcParams["font.sans-serif"][:1] != [_font_family]:
+            _apply_font(matplotlib, _font_family)
+        return _font_family
     from matplotlib import font_manager
 
     for path in _CJK_FONT_FILES + _pip_font_files():
@@ -58,13 +62,18 @@ def use_cjk_font() -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     _font_family = next((name for name in _CJK_FAMILIES if name in installed), None)
     if _font_family is not None:
-        matplotlib.rcParams["font.sans-serif"] = [_font_family, "DejaVu Sans"]
-        matplotlib.rcParams["font.family"] = "sans-serif"
+        _apply_font(matplotlib, _font_family)
     else:
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
-    matplotlib.rcParams["axes.unicode_minus"] = False  # 中文字体大多没有 Unicode 减号
+        matplotlib.rcParams["axes.unicode_minus"] = False  # 中文字体大多没有 Unicode 减号
     _font_checked = True
     return _font_family
+
+
+def _apply_font(matplotlib, family: str) -> None:
+    matplotlib.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False  # 中文字体大多没有 Unicode 减号
 
 
 def _matrix(a: object, where: str):

@@ -22,9 +22,9 @@ import pytest
 from browser import Chromium, find_chromium
 from test_jupyter_server import ROOT, Server
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.full, pytest.mark.skipif(
     find_chromium() is None,
-    reason="没有安装 Chromium 浏览器（Debian：apt-get install chromium），跳过真实浏览器测试")
+    reason="没有安装 Chromium 浏览器（Debian：apt-get install chromium），跳过真实浏览器测试")]
 
 
 class Browser:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from matplotlib import image
 
 import nbval_figures as F
@@ -88,6 +89,7 @@ def run_nbval(path: Path) -> subprocess.CompletedProcess:
         env={**__import__("os").environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"})
 
 
+@pytest.mark.full  # 较慢：COURSE_FULL=1 时运行
 def test_changed_figures_fail_the_suite_and_are_saved(tmp_path):
     """第 01 课截到热图为止，热图单元格之后追加三个改坏的副本：
     存储的图换成空白、画图的代码把输出 Y 取负（存储的图不变）、存储的输出里没有那张图。"""

@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.full  # 较慢的集成测试：COURSE_FULL=1 时运行（见根目录的 conftest.py）
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "notebooks" / "01_corr2d.ipynb"
 

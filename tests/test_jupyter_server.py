@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.full  # 较慢的集成测试：COURSE_FULL=1 时运行（见根目录的 conftest.py）
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 LESSON = "01_corr2d.ipynb"

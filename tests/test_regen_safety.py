@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.full  # 较慢的集成测试：COURSE_FULL=1 时运行（见根目录的 conftest.py）
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "tools" / "run_notebooks.py")
 run_notebooks = importlib.util.module_from_spec(_spec)

@@ -126,6 +126,7 @@ def test_learner_copy_survives_git_pull_that_changes_the_lesson(tmp_path):
     assert "第 01 课有新版本" in out.stderr and "./course.sh reset 01" in out.stderr
 
 
+@pytest.mark.full  # 较慢：COURSE_FULL=1 时运行
 def test_pytest_never_collects_the_learner_copy(tmp_path):
     for name in ("conftest.py", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path)
