@@ -14,7 +14,7 @@ collect_ignore = ["my-notebooks"]
 # nbval 比较输出时也比较每张存储的图（tests/nbval_figures.py）
 pytest_plugins = ["tests.nbval_figures"]
 
-# 较慢的集成测试（真实浏览器、JupyterLab 服务器、在子进程里再跑一遍 nbval、多进程训练与单进程对照……）
+# 较慢的集成测试（JupyterLab 服务器的 REST 与内核测试、在子进程里再跑一遍 nbval、多进程训练与单进程对照……）
 # 标记为 full，只在 COURSE_FULL=1 时运行：默认的测试命令要尽量快，CI（.ci/run）在默认测试线上运行它们。
 FULL = os.environ.get("COURSE_FULL") == "1"
 

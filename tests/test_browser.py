@@ -22,9 +22,10 @@ import pytest
 from browser import Chromium, find_chromium
 from test_jupyter_server import ROOT, Server
 
-pytestmark = [pytest.mark.full, pytest.mark.skipif(
+# 这个测试属于 README 的测试命令（不标 full）：没有浏览器时跳过，并在测试结果末尾写明原因
+pytestmark = pytest.mark.skipif(
     find_chromium() is None,
-    reason="没有安装 Chromium 浏览器（Debian：apt-get install chromium），跳过真实浏览器测试")]
+    reason="没有安装 Chromium 浏览器（Debian：apt-get install chromium），跳过真实浏览器测试")
 
 
 class Browser:
