@@ -51,13 +51,17 @@ def test_uses_an_installed_cjk_font_when_there_is_one():
 
     import d2lutils.plotting as p
 
-    if p.use_cjk_font() is None:  # .ci/run 会安装 fonts-wqy-microhei；开发机上可能没有
-        pytest.skip("这台机器没有安装中文字体")
-    assert matplotlib.rcParams["font.sans-serif"][0] == p.use_cjk_font()
-    fig, ax = plt.subplots()
-    ax.set_title("卷积核")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.canvas.draw()
-    plt.close(fig)
+    # 从 matplotlib 的默认设置开始（同一进程里先运行的测试可能改过 rcParams），结束后恢复
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        if p.use_cjk_font() is None:  # .ci/run 会安装 fonts-wqy-microhei；开发机上可能没有
+            pytest.skip("这台机器没有安装中文字体")
+        family = p.use_cjk_font()
+        assert matplotlib.rcParams["font.sans-serif"][0] == family
+        fig, ax = plt.subplots()
+        ax.set_title("卷积核")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.canvas.draw()
+        plt.close(fig)
     assert [str(w.message) for w in caught] == []
