@@ -64,4 +64,5 @@ def test_uses_an_installed_cjk_font_when_there_is_one():
             warnings.simplefilter("always")
             fig.canvas.draw()
         plt.close(fig)
-    assert [str(w.message) for w in caught] == []
+    # 只看与字体有关的警告：同一进程里别的测试留下的对象（例如没关闭的 sqlite 连接）可能恰好在这时被回收并发出 ResourceWarning
+    assert [str(w.message) for w in caught if "Glyph" in str(w.message) or "font" in str(w.message).lower()] == []
