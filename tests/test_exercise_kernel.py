@@ -7,6 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from test_jupyter_server import output_text  # noqa: E402
+
 pytestmark = pytest.mark.full  # 较慢的集成测试：COURSE_FULL=1 时运行（见根目录的 conftest.py）
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,12 +24,9 @@ def run(kc, code: str, timeout: float = 60) -> tuple[str, str]:
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind, content = msg["msg_type"], msg["content"]
-        if kind == "stream":
-            texts.append(content["text"])
-        elif kind in ("execute_result", "display_data"):
-            texts.append(content["data"].get("text/plain", ""))
-        elif kind == "error":
-            texts.append(f"{content['ename']}: {content['evalue']}")
+        text = output_text(kind, content)
+        if text is not None:
+            texts.append(text)
         elif kind == "status" and content["execution_state"] == "idle":
             break
     while True:

@@ -31,6 +31,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+
+def output_text(kind: str, content: dict) -> str | None:
+    """一条 iopub 消息里给人看的文本（流、结果、显示的 text/plain、错误）；其他消息返回 None。"""
+    if kind == "stream":
+        return content["text"]
+    if kind in ("execute_result", "display_data"):
+        return content["data"].get("text/plain", "")
+    if kind == "error":
+        return f"{content['ename']}: {content['evalue']}"
+    return None
+
 class Server:
     def __init__(self, tmp_path, root_dir=ROOT / "notebooks", extra=()):
         self.port, self.token = free_port(), secrets.token_hex(16)
@@ -117,10 +128,9 @@ async def run_cells(srv, kernel_id, sources, timeout=60):
                 if msg["parent_header"].get("msg_id") != msg_id:
                     continue
                 kind, content = msg["msg_type"], msg["content"]
-                if kind == "stream":
-                    texts.append(content["text"])
-                elif kind in ("execute_result", "display_data"):
-                    texts.append(content["data"].get("text/plain", ""))
+                text = output_text(kind, content)
+                if text is not None:
+                    texts.append(text)
                 elif kind == "execute_reply":
                     status = content["status"]
                 elif kind == "status" and content["execution_state"] == "idle":

@@ -92,7 +92,9 @@ def judge3(step_on_devices):
     raise Wrong(f"一步之后参数与单设备的结果最多差 {diff:.3g}（应小于 1e-5）。")
 
 
-def _ref3():
+def _step3(batch_size):
+    """练习 3 的答案形式：每个设备对损失求和反向传播，再按 batch_size(X, X_parts) 调用 trainer.step
+    （batch_size 为 None 时忘了调用 step）。参考答案和两个典型错误只差在这一处。"""
     def step_on_devices(net, trainer, X, y, ctxs):
         from mxnet import autograd, gluon
         loss = gluon.loss.SoftmaxCrossEntropyLoss()
@@ -102,36 +104,14 @@ def _ref3():
             losses = [loss(net(X_i), y_i) for X_i, y_i in zip(X_parts, y_parts)]
         for l_i in losses:
             l_i.backward()
-        trainer.step(X.shape[0])
-    return (step_on_devices,)
+        if batch_size is not None:
+            trainer.step(batch_size(X, X_parts))
+    return lambda: (step_on_devices,)
 
 
-def _wrong3_step_per_device():
-    def step_on_devices(net, trainer, X, y, ctxs):
-        from mxnet import autograd, gluon
-        loss = gluon.loss.SoftmaxCrossEntropyLoss()
-        X_parts = gluon.utils.split_and_load(X, ctxs, even_split=False)
-        y_parts = gluon.utils.split_and_load(y, ctxs, even_split=False)
-        with autograd.record():
-            losses = [loss(net(X_i), y_i) for X_i, y_i in zip(X_parts, y_parts)]
-        for l_i in losses:
-            l_i.backward()
-        trainer.step(X_parts[0].shape[0])
-    return (step_on_devices,)
-
-
-def _wrong3_no_step():
-    def step_on_devices(net, trainer, X, y, ctxs):
-        from mxnet import autograd, gluon
-        loss = gluon.loss.SoftmaxCrossEntropyLoss()
-        X_parts = gluon.utils.split_and_load(X, ctxs, even_split=False)
-        y_parts = gluon.utils.split_and_load(y, ctxs, even_split=False)
-        with autograd.record():
-            losses = [loss(net(X_i), y_i) for X_i, y_i in zip(X_parts, y_parts)]
-        for l_i in losses:
-            l_i.backward()
-        return True
-    return (step_on_devices,)
+_ref3 = _step3(lambda X, X_parts: X.shape[0])
+_wrong3_step_per_device = _step3(lambda X, X_parts: X_parts[0].shape[0])
+_wrong3_no_step = _step3(None)
 
 
 def judge4(global_batch, per_gpu, step_arg):
