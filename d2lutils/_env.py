@@ -164,13 +164,15 @@ def restore_numpy_names(added: list[str], np: types.ModuleType | None = None) ->
             delattr(np, name)
 
 
-# mxnet 1.9.1 导入时顺带导入这两个库，只为了课程用不到的功能：mxnet.model 的旧 API
-# FeedForward 继承 sklearn 的 BaseEstimator，int8 量化的校准（contrib.quantization）用 scipy.stats。
-# 在今天的 scikit-learn 1.9 / scipy 1.18 上，这两次导入占了 import mxnet 的一半时间（约 1.7 秒，2 核机器）。
-# 所以导入 mxnet 时暂时挡住它们（只挡还没导入的），导入之后立刻撤掉：之后 import sklearn、
-# import scipy.stats 照常工作；量化校准拿到的是按需导入的 scipy.stats。唯一的区别是
-# mxnet.model.FeedForward 不再是 sklearn 的 BaseEstimator 子类。
-DEFERRED_IMPORTS = ("sklearn", "scipy.stats")
+# mxnet 1.9.1 导入时顺带导入几个库，只为了课程用不到的功能：mxnet.model 的旧 API FeedForward
+# 继承 sklearn 的 BaseEstimator，int8 量化的校准（contrib.quantization）用 scipy.stats，
+# mx.nd.array 接受 scipy 的稀疏矩阵（mxnet.ndarray 的 utils 和 sparse 模块）用 scipy.sparse。
+# 在今天的 scikit-learn 1.9 / scipy 1.18 上，这三次导入占了 import mxnet 的大半时间（2 核机器上
+# 约 2.1 秒，只剩 1.3 秒）。所以导入 mxnet 时暂时挡住它们（只挡还没导入的），导入之后立刻撤掉，
+# 并给 mxnet 换上按需导入的替身：之后 import sklearn、scipy.stats、scipy.sparse 照常工作，
+# 量化校准和稀疏矩阵的转换也照常工作。唯一的区别是 mxnet.model.FeedForward 不再是
+# sklearn 的 BaseEstimator 子类。
+DEFERRED_IMPORTS = ("sklearn", "scipy.stats", "scipy.sparse")
 
 
 class _LazyModule(types.ModuleType):
@@ -180,6 +182,21 @@ class _LazyModule(types.ModuleType):
         import importlib
 
         return getattr(importlib.import_module(self.__name__), attr)
+
+
+class _NoInstances:
+    """没有任何实例的类：isinstance(x, _NoInstances) 总是 False。"""
+
+
+class _LazySparse(_LazyModule):
+    """mxnet.ndarray 里 scipy.sparse 的替身。mx.nd.array(x) 每次都检查
+    isinstance(x, spsp.csr.csr_matrix)；还没有谁导入 scipy.sparse 时，x 不可能是 scipy 的稀疏矩阵，
+    这时给出一个没有实例的类，不必为这个检查导入 scipy.sparse。其他属性都来自真正的 scipy.sparse。"""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr == "csr" and self.__name__ not in sys.modules:
+            return types.SimpleNamespace(csr_matrix=_NoInstances)
+        return super().__getattr__(attr)
 
 
 def _import_mxnet(gpu_build: str | None) -> None:
@@ -192,12 +209,16 @@ def _import_mxnet(gpu_build: str | None) -> None:
         for name in blocked:
             if sys.modules.get(name, 0) is None:
                 del sys.modules[name]
-    quantization = sys.modules.get("mxnet.contrib.quantization")
-    if quantization is not None and getattr(quantization, "stats", 0) is None:
-        import importlib.util
+    import importlib.util
 
-        if importlib.util.find_spec("scipy") is not None:
-            quantization.stats = _LazyModule("scipy.stats")
+    if importlib.util.find_spec("scipy") is None:
+        return
+    for module, attr, stand_in in (("mxnet.contrib.quantization", "stats", _LazyModule("scipy.stats")),
+                                   ("mxnet.ndarray.utils", "spsp", _LazySparse("scipy.sparse")),
+                                   ("mxnet.ndarray.sparse", "spsp", _LazySparse("scipy.sparse"))):
+        module = sys.modules.get(module)
+        if module is not None and getattr(module, attr, 0) is None:
+            setattr(module, attr, stand_in)
 
 
 def _import_mxnet_now(gpu_build: str | None) -> None:

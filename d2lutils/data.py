@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterator, NamedTuple
 
 import mxnet as mx
@@ -12,6 +15,10 @@ from ._arrays import check_context, check_int, check_real
 
 
 _NUM_DIGITS = 1797  # scikit-learn 自带的 8x8 手写数字的张数
+# 默认划分（test_fraction=0.25、seed=0）的训练集和测试集下标，由 scikit-learn 的 train_test_split 算出，
+# 随本包附带（tests/test_digits_training.py 检查它与 scikit-learn 算出的相同）。导入 scikit-learn 要
+# 1.6 秒（2 核机器），而第 09、10 课和分布式训练的每个工作进程用的都是默认划分；其他参数才用 scikit-learn。
+DEFAULT_SPLIT_FILE = Path(__file__).with_name("digits_split.npz")
 # iter_batches 能转成 MXNet 数组的 NumPy 数据类型
 _BATCH_DTYPES = ("float16", "float32", "float64", "int8", "int32", "int64", "uint8")
 
@@ -43,15 +50,39 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0,
         raise ValueError(f"随机种子 seed 应小于 2**32，实际是 {seed!r}。")
     if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
         raise ValueError(f"dtype 应为 'float32' 或 'float64'，实际是 {dtype!r}。")
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    images, target = digits_data()
+    X = (images / 16.0).astype(dtype)[:, None, :, :]
+    y = target.astype(onp.int64)
+    if (fraction, seed) == (0.25, 0):
+        with onp.load(DEFAULT_SPLIT_FILE) as split:
+            train, test = split["train"], split["test"]
+        X_train, X_test, y_train, y_test = X[train], X[test], y[train], y[test]
+    else:
+        from sklearn.model_selection import train_test_split
 
-    digits = load_digits()
-    X = (digits.images / 16.0).astype(dtype)[:, None, :, :]
-    y = digits.target.astype(onp.int64)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_fraction, stratify=y, random_state=seed)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=test_fraction, stratify=y, random_state=seed)
     return DigitsSplit(X_train, y_train, X_test, y_test)
+
+
+@lru_cache(maxsize=1)
+def digits_data() -> tuple[onp.ndarray, onp.ndarray]:
+    """scikit-learn 自带的 1797 张 8x8 手写数字：(图像 (1797, 8, 8) float64，取值 0~16；标签 (1797,) int64)。
+
+    直接读 scikit-learn 安装目录里的 datasets/data/digits.csv.gz（sklearn.datasets.load_digits 读的也是它），
+    不导入 scikit-learn；找不到这个文件时才调用 load_digits。"""
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
+    if path is not None and path.is_file():
+        table = onp.loadtxt(path, delimiter=",")
+        images, target = table[:, :-1].reshape(-1, 8, 8), table[:, -1].astype(onp.int64)
+    else:
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        images, target = digits.images, digits.target.astype(onp.int64)
+    images.flags.writeable = target.flags.writeable = False  # 缓存的数组，不让调用者改动
+    return images, target
 
 
 def iter_batches(X: onp.ndarray, y: onp.ndarray, batch_size: int,

@@ -51,9 +51,9 @@ KERNELS = {  # 取值 → (中文名, 卷积核)；custom 的卷积核由用户�
 
 @lru_cache(maxsize=1)
 def _digit_images() -> onp.ndarray:
-    from sklearn.datasets import load_digits  # scikit-learn 自带，不需要下载
+    from .data import digits_data  # scikit-learn 自带，不需要下载
 
-    return (load_digits().images / 16.0).astype("float32")
+    return (digits_data()[0] / 16.0).astype("float32")
 
 
 def input_image(image: str, digit: int = 0) -> onp.ndarray:

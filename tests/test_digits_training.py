@@ -1,6 +1,7 @@
 """d2lutils.data 与 d2lutils.training（第 09、10 课）：数据划分、小批量、准确率、数据并行的训练步。"""
 
 import re
+import sys
 
 import mxnet as mx
 import numpy as onp
@@ -39,6 +40,28 @@ def test_split_is_deterministic_and_a_partition(digits):
     assert rows(both) == rows((full.images / 16).astype(onp.float32))
     other = d2lutils.load_digits_split(seed=1)
     assert not onp.array_equal(other.y_test, digits.y_test)
+
+
+def test_default_split_is_scikit_learns_and_needs_no_scikit_learn(digits, monkeypatch):
+    """默认划分的下标随包附带：与 scikit-learn 的 train_test_split 相同，读取时不导入 scikit-learn。"""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from d2lutils import data
+
+    full = load_digits()
+    X = (full.images / 16.0).astype("float32")[:, None]
+    expected = train_test_split(X, full.target, test_size=0.25, stratify=full.target, random_state=0)
+    for got, want in zip((digits.X_train, digits.X_test, digits.y_train, digits.y_test), expected):
+        assert onp.array_equal(got, want)
+    images, target = data.digits_data()
+    assert onp.array_equal(images, full.images) and onp.array_equal(target, full.target)
+    for name in ("sklearn.datasets", "sklearn.model_selection"):
+        monkeypatch.setitem(sys.modules, name, None)  # 再导入就会 ImportError
+    data.digits_data.cache_clear()
+    again = d2lutils.load_digits_split(dtype="float64")
+    assert onp.array_equal(again.y_test, digits.y_test)
+    with pytest.raises(ImportError):  # 其他参数仍由 scikit-learn 划分
+        d2lutils.load_digits_split(seed=1)
 
 
 @pytest.mark.parametrize("bad", [0, 1, -0.1, 1.5])
