@@ -23,7 +23,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "full: 较慢的集成测试，COURSE_FULL=1 时运行（CI 的默认测试线运行它们）")
 
 
+# 最耗时的几个文件（笔记本或测试模块，各十几秒）排在最前面，由 xdist 最先分给两个进程（--dist loadfile
+# --no-loadscope-reorder，见 course.sh）：它们排在最后时，一个进程还在跑，另一个早已空闲。只影响顺序，不影响结果。
+LONG_FIRST = ("tests/test_browser.py", "notebooks/10_multi_device.ipynb", "tests/test_fuzz_public_api.py",
+              "tests/test_fuzz_public_api_more.py", "notebooks/09_lenet.ipynb")
+
+
 def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # 稳定排序：其余保持原顺序
     if FULL:
         return
     import pytest

@@ -140,9 +140,10 @@ case "$cmd" in
     ;;
   test)
     ensure_env
-    # 两个进程并行（机器有 2 核）；--dist loadfile 让同一笔记本的单元格留在同一进程。
+    # 两个进程并行（机器有 2 核）；--dist loadfile 让同一笔记本的单元格留在同一进程；
+    # --no-loadscope-reorder：按 conftest.py 排好的顺序分配（最耗时的文件在前）。
     # COURSE_WORKERS=0 ./course.sh test 则在一个进程里顺序运行（便于调试）。
-    exec "$VENV/bin/python" -m pytest -n "${COURSE_WORKERS:-2}" --dist loadfile "$@"
+    exec "$VENV/bin/python" -m pytest -n "${COURSE_WORKERS:-2}" --dist loadfile --no-loadscope-reorder "$@"
     ;;
   regen)
     ensure_env

@@ -5,7 +5,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # 让测试能导入 oracle.py
-import d2lutils  # noqa: E402,F401  必须先于 mxnet 导入（numpy.bool 别名）
+
+
+def pytest_collectstart(collector):
+    """在导入任何测试模块之前导入 d2lutils（测试模块直接 import mxnet，要先有 d2lutils 补上的 numpy 名字）。
+    放在收集开始时而不是本文件顶部：xdist 的主进程不收集测试，也就不必花 1.4 秒导入 mxnet。"""
+    import d2lutils  # noqa: F401
 
 # hypothesis 的设置：默认（每次测试、CI）固定随机种子，结果可复现；
 # HYPOTHESIS_PROFILE=long 时例子多 10 倍、每次不同，用来寻找新的问题（见 CONTRIBUTING.md）。
