@@ -23,6 +23,7 @@ def dist(tmp_path_factory):
     return out
 
 
+@pytest.mark.full  # 构建 wheel 和 sdist：COURSE_FULL=1 时运行
 def test_wheel_and_sdist_pass_twine_check(dist):
     files = sorted(p.name for p in dist.iterdir())
     version = d2lutils.__version__
@@ -33,6 +34,7 @@ def test_wheel_and_sdist_pass_twine_check(dist):
     assert run.stdout.count("PASSED") == 2
 
 
+@pytest.mark.full  # 构建 wheel 和 sdist：COURSE_FULL=1 时运行
 def test_wheel_holds_every_module_and_publishable_metadata(dist):
     wheel = next(dist.glob("*.whl"))
     with zipfile.ZipFile(wheel) as z:
@@ -48,6 +50,7 @@ def test_wheel_holds_every_module_and_publishable_metadata(dist):
     assert "Description-Content-Type: text/markdown" in meta
 
 
+@pytest.mark.full  # 构建 wheel 和 sdist：COURSE_FULL=1 时运行
 def test_sdist_carries_licence_and_project_file(dist):
     with tarfile.open(next(dist.glob("*.tar.gz"))) as t:
         names = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}

@@ -27,6 +27,7 @@ def image_outputs(nb) -> int:
                if {"image/png", "image/jpeg"} & set(o.get("data", {})))
 
 
+@pytest.mark.full  # 构建整个阅读版（nbconvert）：COURSE_FULL=1 时运行
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_every_lesson_page_has_title_figures_and_way_back(site, path):
     nb = nbformat.read(path, as_version=4)
@@ -40,6 +41,7 @@ def test_every_lesson_page_has_title_figures_and_way_back(site, path):
     assert "USE_GPU" not in page  # Colab 设置单元格不出现在阅读版里
 
 
+@pytest.mark.full  # 构建整个阅读版（nbconvert）：COURSE_FULL=1 时运行
 def test_index_lists_every_lesson_in_order(site):
     index = (site / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', index)
@@ -47,6 +49,7 @@ def test_index_lists_every_lesson_in_order(site):
                      for p in NOTEBOOKS]
 
 
+@pytest.mark.full  # 构建整个阅读版（nbconvert）：COURSE_FULL=1 时运行
 def test_lesson_01_shows_its_heatmap(site):
     nb = nbformat.read(ROOT / "notebooks" / "01_corr2d.ipynb", as_version=4)
     assert image_outputs(nb) >= 1  # 上面的计数比较不是 0 == 0
@@ -56,6 +59,7 @@ def test_lesson_01_shows_its_heatmap(site):
 
 # ---- 阅读版不依赖 CDN：公式在生成时转成 MathML，页面离线打开时不发出任何请求 ----
 
+@pytest.mark.full  # 构建整个阅读版（nbconvert）：COURSE_FULL=1 时运行
 def test_formulas_are_mathml_and_no_page_loads_anything_from_outside(site):
     for page in sorted(site.glob("*.html")):
         text = page.read_text(encoding="utf-8")
@@ -73,6 +77,7 @@ def test_math_to_mathml_leaves_code_alone():
     assert "`x = '$a$'`" in out and "print('$b$')" in out
 
 
+@pytest.mark.full  # 构建整个阅读版（nbconvert）：COURSE_FULL=1 时运行
 def test_lesson_page_in_headless_chromium_offline(site, tmp_path):
     """真实浏览器（无网络）打开第 01 课：公式排版成 MathML、页面上没有 $...$ 原文、没有对外请求。"""
     from browser import Chromium, find_chromium

@@ -1,6 +1,7 @@
 """d2lutils.launch 与 d2lutils.dist_train（第 10 课最后一节）：真实的调度器、服务器和工作进程。
 
-默认运行的测试保持便宜（每个多进程测试几秒）；COURSE_SLOW=1 时另外运行 2 个服务器、
+默认运行的测试不启动参数服务器（第 10 课的笔记本在默认测试里真正启动两次）；COURSE_FULL=1 时运行
+杀死工作进程、超时、与单进程对照的多进程测试；COURSE_SLOW=1 时另外运行 2 个服务器、
 3 个工作进程 + 2 个服务器的完整 4 个迭代周期的训练。
 """
 
@@ -130,6 +131,7 @@ while True:
 """
 
 
+@pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
 def test_killing_a_worker_stops_every_process(tmp_path):
     proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "90", "--", PY, "-c", _PUSHPULL_FOREVER],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
@@ -159,6 +161,7 @@ def test_killing_a_worker_stops_every_process(tmp_path):
     assert all(_gone(p) for p in children)
 
 
+@pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
 def test_timeout_stops_everything_with_a_chinese_message():
     t0 = time.monotonic()
     r = _launch(["-n", "2", "-s", "1", "--timeout", "1.5", "--", PY, "-c", "import time; time.sleep(60)"])
