@@ -133,13 +133,14 @@ while True:
 
 @pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
 def test_killing_a_worker_stops_every_process(tmp_path):
+    err_file = open(tmp_path / "stderr.txt", "w+")  # 文件而不是管道：留下的子进程不会让读取一直等下去
     proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "90", "--", PY, "-c", _PUSHPULL_FOREVER],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+                            stdout=subprocess.PIPE, stderr=err_file, text=True, env=ENV)
     try:
         pids = {}
         while len(pids) < 2:
             line = proc.stdout.readline()
-            assert line, proc.stderr.read()
+            assert line, (tmp_path / "stderr.txt").read_text()
             if line.startswith("ready"):
                 _, rank, pid, total = line.split()
                 pids[int(rank)] = int(pid)
@@ -150,8 +151,9 @@ def test_killing_a_worker_stops_every_process(tmp_path):
         os.kill(pids[1], signal.SIGKILL)   # 训练中途杀死 1 号工作进程
         rc = proc.wait(timeout=20)
         took = time.monotonic() - t0
-        err = proc.stderr.read()
+        err = (tmp_path / "stderr.txt").read_text()
     finally:
+        err_file.close()
         if proc.poll() is None:
             proc.kill()
     assert rc == 1
@@ -161,12 +163,39 @@ def test_killing_a_worker_stops_every_process(tmp_path):
     assert all(_gone(p) for p in children)
 
 
+def _alive_with(token: str) -> list[tuple[int, str]]:
+    """环境变量里带有 token 的、仍在运行（不是僵尸）的进程：(pid, 命令行)。"""
+    found = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit() and not _gone(int(d.name)):
+            try:
+                if token.encode() in (d / "environ").read_bytes().split(b"\0"):
+                    found.append((int(d.name), (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")))
+            except OSError:
+                pass
+    return found
+
+
 @pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
-def test_timeout_stops_everything_with_a_chinese_message():
+def test_timeout_stops_everything_with_a_chinese_message(tmp_path):
+    # 输出写进文件而不是管道：哪个子进程没被停止，测试立刻报出它，而不是等它睡完 60 秒、管道关闭
+    name, value = "COURSE_TIMEOUT_TEST", f"{os.getpid()}-{time.monotonic_ns()}"
+    token = f"{name}={value}"
+    err = tmp_path / "stderr.txt"
     t0 = time.monotonic()
-    r = _launch(["-n", "2", "-s", "1", "--timeout", "1.5", "--", PY, "-c", "import time; time.sleep(60)"])
-    assert r.returncode == 124 and time.monotonic() - t0 < 15
-    assert "超时：训练在 1.5 秒内没有结束" in r.stderr and "调度器、服务器 0、工作进程 0、工作进程 1" in r.stderr
+    with open(err, "w") as f:
+        r = subprocess.run(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "1.5", "--", PY, "-c",
+                                            "import time; time.sleep(60)"],
+                           stdout=subprocess.DEVNULL, stderr=f, env={**ENV, name: value},
+                           timeout=60)
+    took = time.monotonic() - t0
+    left = _alive_with(token)
+    for pid, _ in left:  # 不留下进程：报告之前先清理
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"超时后仍在运行：{left}"
+    text = err.read_text()
+    assert r.returncode == 124 and took < 15, (r.returncode, took, text)
+    assert "超时：训练在 1.5 秒内没有结束" in text and "调度器、服务器 0、工作进程 0、工作进程 1" in text
 
 
 def test_ctrl_c_stops_everything():
