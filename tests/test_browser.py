@@ -48,7 +48,7 @@ class Browser:
             value = self.js(expression)
             if value:
                 return value
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise TimeoutError(f"{limit} 秒内没有等到：{what}")
 
     def screenshot(self, path: Path, selector: str):
@@ -128,9 +128,9 @@ def test_explorers_respond_in_jupyterlab(tmp_path):
 
     server = Server(tmp_path, root_dir=root, extra=["--LabApp.expose_app_in_browser=True"])
     try:
-        server.wait_ready()
-        with Chromium(tmp_path / "chromium-profile") as chromium:
+        with Chromium(tmp_path / "chromium-profile") as chromium:  # 浏览器与服务器同时启动
             browser = Browser(chromium.new_page())
+            server.wait_ready()
             check_explorers(browser, server, shots)
     finally:
         server.stop()
