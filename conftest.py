@@ -5,14 +5,19 @@ nbval 启动的内核继承这个环境变量，所以打印集合等输出与 t
 """
 
 import os
+import sys
 
 os.environ["PYTHONHASHSEED"] = "0"
 
 # 学习者的副本（./course.sh lab 建立，git 不跟踪）从不被测试收集：测试只用 notebooks/ 里的原始课程
 collect_ignore = ["my-notebooks"]
 
+# nbval 由这里载入（pyproject.toml 的 addopts 用 -p no:nbval 关掉它的自动载入），好在它导入 nbformat 之前
+# 挡住 rfc3987_syntax：jsonschema 导入时用它（lark 语法分析器）构建 IRI 格式检查，要 0.75 秒，
+# 而测试进程里校验笔记本不检查格式。只在测试进程（xdist 的主进程和两个工作进程）里挡住，不影响内核和服务器。
+sys.modules.setdefault("rfc3987_syntax", None)
 # nbval 比较输出时也比较每张存储的图（tests/nbval_figures.py）
-pytest_plugins = ["tests.nbval_figures"]
+pytest_plugins = ["nbval.plugin", "tests.nbval_figures"]
 
 # 较慢的集成测试（JupyterLab 服务器的 REST 与内核测试、在子进程里再跑一遍 nbval、多进程训练与单进程对照……）
 # 标记为 full，只在 COURSE_FULL=1 时运行：默认的测试命令要尽量快，CI（.ci/run）在默认测试线上运行它们。
@@ -44,7 +49,6 @@ def pytest_collection_modifyitems(config, items):
 # 第 10 课与 tests/test_launch.py 会启动参数服务器的进程（调度器、服务器、工作进程）。
 # 本次测试启动的每个进程都继承这个标记；测试结束时检查没有这样的进程还在运行。
 import signal  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
