@@ -180,6 +180,8 @@ case "$cmd" in
     ensure_env
     # ./course.sh bench --dist：参数服务器训练的基准（benchmarks/bench_dist.py）
     if [ "${1:-}" = "--dist" ]; then shift; exec "$VENV/bin/python" benchmarks/bench_dist.py "$@"; fi
+    # ./course.sh bench --startup：每个新 Python 进程的启动开销（benchmarks/bench_startup.py）
+    if [ "${1:-}" = "--startup" ]; then shift; exec "$VENV/bin/python" benchmarks/bench_startup.py "$@"; fi
     exec "$VENV/bin/python" benchmarks/bench_corr2d.py "$@"
     ;;
   *)
