@@ -103,6 +103,29 @@ strides = st.sampled_from([0, -1, 1.5, None, "1", False, (1, 0), (0, 1), (1,), (
 paddings = st.sampled_from([-1, -2, 0.5, None, "0", True, (0, -1), (0,), (0, 0, 0), onp.float32(1)])
 
 
+def shared_bad_case(draw, kind, call, fn_name, x, k, X, K, interface, ctx, dtype, what):
+    """单通道和多通道的互相关共有的错误输入：设备不同、数据类型不一致或不支持、填充、步幅。
+    call(X, K, **改动的参数) 用其余参数照常调用被测函数；kind 不是这几种时返回 None。"""
+    if kind == "device":
+        K1 = to_mx(k, interface, mx.cpu(1) if ctx == mx.cpu(0) else mx.cpu(0))
+        return Case(lambda: call(X, K1), (str(ctx), str(K1.context)), what=what)
+    if kind == "dtype_mismatch":
+        other = draw(st.sampled_from([d for d in ALL_DTYPES if d != dtype]))
+        K2 = to_mx(draw(values(k.shape, other)), interface, ctx)
+        return Case(lambda: call(X, K2), (dtype, other), what=what + f" K {other}")
+    if kind == "dtype_refused":
+        bad = draw(st.sampled_from(refused_dtypes(fn_name)))
+        X3, K3 = (to_mx(draw(values(a.shape, bad)), interface, ctx) for a in (x, k))
+        return Case(lambda: call(X3, K3), ("输入 X", bad), what=what + f" {bad}")
+    if kind == "padding":
+        v = draw(paddings)
+        return Case(lambda: call(X, K, padding=v), ("填充 padding", repr(v)), what=what + f" padding={v!r}")
+    if kind == "stride":
+        v = draw(strides)
+        return Case(lambda: call(X, K, stride=v), ("步幅 stride", repr(v)), what=what + f" stride={v!r}")
+    return None
+
+
 # ---------- 单通道互相关：corr2d、corr2d_shift、corr2d_im2col、corr2d_rows、corr2d_fast ----------
 
 def single_channel(fn_name: str):
@@ -149,23 +172,10 @@ def single_channel(fn_name: str):
                             else (mnp.ones((3, 3)), mnp.zeros(shape)))
             return Case(lambda: fn(*args(), **kw_args), ("输入 X" if which == "X" else "卷积核 K", str(shape)),
                         what=what + f" empty {which}{shape}", np_shape=True)
-        if kind == "device":
-            K1 = to_mx(k, interface, mx.cpu(1) if ctx == mx.cpu(0) else mx.cpu(0))
-            return Case(lambda: fn(X, K1, **kw_args), (str(ctx), str(K1.context)), what=what)
-        if kind == "dtype_mismatch":
-            other = draw(st.sampled_from([d for d in ALL_DTYPES if d != dtype]))
-            K2 = to_mx(draw(values(k.shape, other)), interface, ctx)
-            return Case(lambda: fn(X, K2, **kw_args), (dtype, other), what=what + f" K {other}")
-        if kind == "dtype_refused":
-            bad = draw(st.sampled_from(refused_dtypes(fn_name)))
-            X3, K3 = (to_mx(draw(values(a.shape, bad)), interface, ctx) for a in (x, k))
-            return Case(lambda: fn(X3, K3, **kw_args), ("输入 X", bad), what=what + f" {bad}")
-        if kind == "padding":
-            v = draw(paddings)
-            return Case(lambda: fn(X, K, padding=v, stride=s), ("填充 padding", repr(v)), what=what + f" padding={v!r}")
-        if kind == "stride":
-            v = draw(strides)
-            return Case(lambda: fn(X, K, padding=p, stride=v), ("步幅 stride", repr(v)), what=what + f" stride={v!r}")
+        shared = shared_bad_case(draw, kind, lambda X_, K_, **kw: fn(X_, K_, **{**kw_args, **kw}),
+                                 fn_name, x, k, X, K, interface, ctx, dtype, what)
+        if shared is not None:
+            return shared
         if kind == "window":
             K4 = to_mx(draw(values((h + 2 * p[0] + draw(st.integers(1, 3)), kw), dtype)), interface, ctx)
             return Case(lambda: fn(X, K4, **kw_args), ("卷积核 K", str(tuple(K4.shape)), "不能大于"),
@@ -223,23 +233,10 @@ def multi_channel(fn_name: str):
             bad_shape = (c_i + draw(st.integers(1, 2)),) + x.shape[1:]
             X2 = to_mx(draw(values(bad_shape, dtype)), interface, ctx)
             return Case(lambda: fn(X2, K, padding=p, stride=s), (str(bad_shape), str(k.shape)), what=what)
-        if kind == "device":
-            K1 = to_mx(k, interface, mx.cpu(1) if ctx == mx.cpu(0) else mx.cpu(0))
-            return Case(lambda: fn(X, K1, padding=p, stride=s), (str(ctx), str(K1.context)), what=what)
-        if kind == "dtype_mismatch":
-            other = draw(st.sampled_from([d for d in ALL_DTYPES if d != dtype]))
-            K2 = to_mx(draw(values(k.shape, other)), interface, ctx)
-            return Case(lambda: fn(X, K2, padding=p, stride=s), (dtype, other), what=what + f" K {other}")
-        if kind == "dtype_refused":
-            bad = draw(st.sampled_from(refused_dtypes(fn_name)))
-            X3, K3 = (to_mx(draw(values(a.shape, bad)), interface, ctx) for a in (x, k))
-            return Case(lambda: fn(X3, K3, padding=p, stride=s), ("输入 X", bad), what=what + f" {bad}")
-        if kind == "padding":
-            v = draw(paddings)
-            return Case(lambda: fn(X, K, padding=v, stride=s), ("填充 padding", repr(v)), what=what + f" padding={v!r}")
-        if kind == "stride":
-            v = draw(strides)
-            return Case(lambda: fn(X, K, padding=p, stride=v), ("步幅 stride", repr(v)), what=what + f" stride={v!r}")
+        shared = shared_bad_case(draw, kind, lambda X_, K_, **kw: fn(X_, K_, **{"padding": p, "stride": s, **kw}),
+                                 fn_name, x, k, X, K, interface, ctx, dtype, what)
+        if shared is not None:
+            return shared
         if kind == "not_1x1":
             X5 = to_mx(draw(values((c_i, 3, 3), dtype)), interface, ctx)
             K5 = to_mx(draw(values(k_shape[:-2] + draw(st.sampled_from([(2, 1), (1, 2), (3, 3)])), dtype)),

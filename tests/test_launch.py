@@ -163,38 +163,34 @@ def test_killing_a_worker_stops_every_process(tmp_path):
     assert all(_gone(p) for p in children)
 
 
-def _alive_with(token: str) -> list[tuple[int, str]]:
-    """环境变量里带有 token 的、仍在运行（不是僵尸）的进程：(pid, 命令行)。"""
-    found = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit() and not _gone(int(d.name)):
-            try:
-                if token.encode() in (d / "environ").read_bytes().split(b"\0"):
-                    found.append((int(d.name), (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")))
-            except OSError:
-                pass
-    return found
+def _wait_for_children(proc: subprocess.Popen, n: int, limit: float = 30) -> list[int]:
+    """等启动器 proc 启动 n 个子进程（或它已退出、超过 limit 秒），返回当时看到的子进程。"""
+    deadline = time.monotonic() + limit
+    while len(_children(proc.pid)) < n and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _children(proc.pid)
 
 
 @pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
 def test_timeout_stops_everything_with_a_chinese_message(tmp_path):
-    # 输出写进文件而不是管道：哪个子进程没被停止，测试立刻报出它，而不是等它睡完 60 秒、管道关闭
-    name, value = "COURSE_TIMEOUT_TEST", f"{os.getpid()}-{time.monotonic_ns()}"
-    token = f"{name}={value}"
+    # 输出写进文件而不是管道：哪个子进程没被停止，下面立刻报出它，而不是等它睡完 60 秒、管道关闭
     err = tmp_path / "stderr.txt"
     t0 = time.monotonic()
     with open(err, "w") as f:
-        r = subprocess.run(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "1.5", "--", PY, "-c",
-                                            "import time; time.sleep(60)"],
-                           stdout=subprocess.DEVNULL, stderr=f, env={**ENV, name: value},
-                           timeout=60)
+        proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "1.5", "--", PY, "-c",
+                                                 "import time; time.sleep(60)"],
+                                stdout=subprocess.DEVNULL, stderr=f, env=ENV)
+        try:
+            children = _wait_for_children(proc, 4)
+            rc = proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     took = time.monotonic() - t0
-    left = _alive_with(token)
-    for pid, _ in left:  # 不留下进程：报告之前先清理
-        os.kill(pid, signal.SIGKILL)
-    assert not left, f"超时后仍在运行：{left}"
     text = err.read_text()
-    assert r.returncode == 124 and took < 15, (r.returncode, took, text)
+    assert len(children) == 4, children
+    assert all(_gone(p) for p in children), f"超时后仍在运行：{[p for p in children if not _gone(p)]}"
+    assert rc == 124 and took < 15, (rc, took, text)
     assert "超时：训练在 1.5 秒内没有结束" in text and "调度器、服务器 0、工作进程 0、工作进程 1" in text
 
 
@@ -202,10 +198,7 @@ def test_ctrl_c_stops_everything():
     proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "1", "-s", "1", "--", PY, "-c", "import time; time.sleep(60)"],
                             stderr=subprocess.PIPE, text=True, env=ENV)
     try:
-        deadline = time.monotonic() + 30
-        while len(_children(proc.pid)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        children = _children(proc.pid)
+        children = _wait_for_children(proc, 3)
         assert len(children) == 3
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=15) == 130
