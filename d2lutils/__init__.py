@@ -13,6 +13,7 @@ from .conv import (  # noqa: E402
     corr2d, corr2d_fast, corr2d_im2col, corr2d_multi_in, corr2d_multi_in_out,
     corr2d_multi_in_out_1x1, corr2d_rows, corr2d_shift, im2col,
 )
+from .errors import expect_error  # noqa: E402
 from .device import describe_devices, gpu_works, try_all_gpus, try_gpu  # noqa: E402
 from .blocks import Conv2D, HybridConv2D  # noqa: E402
 from .learn import edge_data, learn_kernel  # noqa: E402
@@ -24,7 +25,7 @@ from .training import (accuracy, evaluate_accuracy, lenet_digits, plot_history, 
                        train, train_step)
 
 __all__ = [
-    "EnvironmentProblem",
+    "EnvironmentProblem", "expect_error",
     "corr2d", "corr2d_fast", "corr2d_shift", "corr2d_im2col", "corr2d_rows", "im2col",
     "corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1", "pool2d",
     "describe_devices", "gpu_works", "try_gpu", "try_all_gpus",

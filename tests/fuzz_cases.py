@@ -1124,8 +1124,43 @@ def environment_problem_cases(draw):
     return Case(lambda: d2lutils.EnvironmentProblem(text), None, check, "EnvironmentProblem")
 
 
+@st.composite
+def expect_error_cases(draw):
+    # 参数只能是异常类型（否则 TypeError）；块内抛出预期的异常时不向外传，记在 .exception 里；
+    # 没有抛出或抛出别的异常时是演示失效，抛出 AssertionError（这里捕获它，核对信息）
+    which = draw(st.sampled_from(["bad", "raised", "silent", "other"]))
+    if which == "bad":
+        v = draw(st.sampled_from([(), ("ValueError",), (ValueError, 3), (None,), (int,)]))
+
+        def call():
+            with d2lutils.expect_error(*v):
+                pass
+        return Case(call, ("expect_error", "异常类型"), what=f"expect_error(*{v!r})")
+    msg = draw(st.text(max_size=10))
+
+    def run():
+        try:
+            with d2lutils.expect_error(KeyError, ValueError) as seen:
+                if which == "raised":
+                    raise ValueError(msg)
+                if which == "other":
+                    raise ZeroDivisionError(msg)
+        except AssertionError as err:
+            return err
+        return seen
+
+    def check(result):
+        if which == "raised":
+            assert isinstance(result.exception, ValueError) and result.exception.args == (msg,)
+        else:
+            assert isinstance(result, AssertionError) and "KeyError、ValueError" in str(result)
+            assert ("ZeroDivisionError" if which == "other" else "正常运行完") in str(result)
+    return Case(run, None, check, f"expect_error: {which}")
+
+
 FUZZ = {
     "EnvironmentProblem": environment_problem_cases(),
+    "expect_error": expect_error_cases(),
     **{name: single_channel(name) for name in ("corr2d", "corr2d_fast", "corr2d_shift", "corr2d_im2col",
                                                "corr2d_rows")},
     "im2col": im2col_cases(),
