@@ -24,6 +24,8 @@ def _cases():
     for lesson in LESSONS:
         for ex in lesson.exercises:
             yield pytest.param(ex, None, id=exercise_table.case_id(lesson.lesson, ex, None))
+            for i, case in enumerate(ex.right, 1):
+                yield pytest.param(ex, case, id=exercise_table.case_id(lesson.lesson, ex, f"right{i}"))
             for i, case in enumerate(ex.wrong, 1):
                 yield pytest.param(ex, case, id=exercise_table.case_id(lesson.lesson, ex, i))
 
@@ -38,8 +40,9 @@ def test_exercise_case(ex, case, table_rows):
     label = "参考答案" if case is None else case.label
     row = next(r for r in table_rows if r[1] is ex and r[2] == label)
     status, message = row[4], row[5]
-    if case is None:
-        assert status == "pass", message
+    if case is None or case in ex.right:
+        assert status == "pass", f"正确答案“{label}”没有通过：{message}"
+        assert not case or case.expect in message, f"反馈里没有“{case.expect}”：{message}"
     else:
         assert status == "fail", f"错误答案“{label}”竟然通过了检查"
         assert case.expect in message, f"反馈里没有“{case.expect}”：{message}"

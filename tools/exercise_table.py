@@ -21,7 +21,9 @@ def lessons():
 
 
 def case_id(lesson: str, ex, index) -> str:
-    """测试 id：L01-q3-ref 是参考答案，L01-q3-wrong2 是第 2 个典型错误答案。"""
+    """测试 id：L01-q3-ref 是参考答案，L01-q3-wrong2 是第 2 个典型错误答案，L01-q3-right1 是第 1 个其他正确写法。"""
+    if isinstance(index, str):
+        return f"L{lesson}-q{ex.number}-{index}"
     return f"L{lesson}-q{ex.number}-" + ("ref" if index is None else f"wrong{index}")
 
 
@@ -33,6 +35,10 @@ def run_cases():
             ctx = ex.test_context() if ex.test_context else {}
             status, message = ex.evaluate(ex.reference(), ctx)
             rows.append((lesson.lesson, ex, "参考答案", "正确", status, message, case_id(lesson.lesson, ex, None)))
+            for i, case in enumerate(ex.right, 1):
+                status, message = ex.evaluate(case.make(), ctx)
+                rows.append((lesson.lesson, ex, case.label, case.expect or "正确", status, message,
+                             case_id(lesson.lesson, ex, f"right{i}")))
             for i, case in enumerate(ex.wrong, 1):
                 status, message = ex.evaluate(case.make(), ctx)
                 rows.append((lesson.lesson, ex, case.label, case.expect, status, message,
@@ -55,7 +61,8 @@ def render(rows) -> str:
     for lesson, numbers in counts.items():
         out.append(f"| {lesson} | {len(numbers)} |")
     out.append(f"| 合计 | {sum(len(v) for v in counts.values())} |")
-    out += ["", f"共 {len(rows)} 个用例：每道练习的参考答案（应通过），以及每个典型错误答案（应不通过，且反馈含期望片段）。"]
+    out += ["", f"共 {len(rows)} 个用例：每道练习的参考答案和其他正确写法（应通过），"
+                "以及每个典型错误答案（应不通过，且反馈含期望片段）。"]
     current = None
     for lesson, ex, label, expect, status, message, test_id in rows:
         if lesson != current:

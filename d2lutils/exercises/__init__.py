@@ -36,8 +36,9 @@ class _Unanswered(Exception):
 
 @dataclass
 class Case:
-    """表格测试用的一个典型错误答案：label 说明错在哪里，make() 返回 names 对应的各个答案，
-    expect 是反馈里必须出现的一段文字。"""
+    """表格测试用的一个答案：label 说明它是什么，make() 返回 names 对应的各个答案，
+    expect 是反馈里必须出现的一段文字。放在 Exercise.wrong 里的是典型错误答案（应不通过），
+    放在 Exercise.right 里的是参考答案之外的其他正确写法（应通过；expect 可以为空）。"""
 
     label: str
     make: Callable[[], tuple]
@@ -57,6 +58,7 @@ class Exercise:
     solution_text: str
     reference: Callable[[], tuple]
     wrong: Sequence[Case] = ()
+    right: Sequence[Case] = ()      # 参考答案之外的其他正确写法（别的类型、别的写法），都应通过
     context: tuple[str, ...] = ()   # 检查时还要从笔记本中读取的变量（例如训练好的 net）
     after: str = ""                 # 通过后再说的一句话（可选）
     question: str = ""              # 题目（Markdown），笔记本里的题目单元格由它生成
