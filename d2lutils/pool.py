@@ -17,8 +17,9 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
 
     mode 为 'max'（最大汇聚）或 'avg'（平均汇聚；count_include_pad=True 时填充的 0 也计入平均，
     同 ``nn.AvgPool2D`` 的默认，False 时只对窗口里的真实元素求平均）；
-    stride 默认为 1：窗口逐个位置滑动，同 d2l 的 ``pool2d``（3x3 的 X、(2, 2) 的窗口 → 2x2）；
-    注意 ``nn.MaxPool2D`` / ``nn.AvgPool2D`` 的步幅默认等于窗口大小。用 im2col 实现，对 X 可微。见第 08 课。
+    stride 默认为 1：窗口逐个位置滑动，与没有步幅参数的 d2l ``pool2d`` 相同（3x3 的 X、(2, 2) 的窗口 → 2x2）；
+    注意 ``nn.MaxPool2D`` / ``nn.AvgPool2D`` 的步幅默认等于窗口大小。padding 须小于 pool_size
+    （MXNet 1.9.1 的汇聚层在 CPU 上不检查）。用 im2col 实现，对 X 可微。见第 08 课。
     """
     Xn = as_nd(X, "输入 X")
     if not isinstance(count_include_pad, (bool, onp.bool_)):
@@ -30,8 +31,7 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
     s = pair(stride, "步幅 stride", 1)
     check_2d_or_3d(Xn, "输入 X")
     if p[0] >= k[0] or p[1] >= k[1]:
-        raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}（nn.MaxPool2D 也这样要求），"
-                         f"否则有的窗口里只有填充。")
+        raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}，否则有的窗口里只有填充。")
     check_window_fits(Xn.shape[-2:], k, "输入 X", "汇聚窗口 pool_size", padding=p)
     compute_dtype(Xn, "输入 X", "pool2d")
     c_in = Xn.shape[0] if Xn.ndim == 3 else 1
