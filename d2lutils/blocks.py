@@ -16,7 +16,7 @@ class Conv2D(nn.Block):
     """单通道二维卷积层：(n_h, n_w) 的输入 → 平移相加的互相关 + bias，形状 (n_h-k_h+1, n_w-k_w+1)。见第 2 课。
 
     参数 ``weight`` 的形状为 kernel_size，``bias`` 的形状为 (1,)，偏置初始化为 0（与 ``nn.Conv2D`` 相同）。
-    与 d2l-zh 第一版 §5.1 的 ``Conv2D``（第 2 课开头）的关键区别：互相关运算用第 2 课的平移相加
+    与 d2l-zh 第一版 5.1 节的 ``Conv2D``（第 2 课开头）的关键区别：互相关运算用第 2 课的平移相加
     （``_corr2d_shift_add``，不对数组逐元素赋值），所以能在 ``autograd.record()`` 中求梯度。
     """
 

@@ -36,7 +36,7 @@ def learn_kernel(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray, num_steps
                  verbose: bool = True) -> list[float]:
     """用平方损失训练 net 使 net(X) 逼近 Y，共 num_steps 步，返回每步的损失（总和）。见第 2 课，第 3 课详细讲解。
 
-    每一步打印 ``batch N, loss L``（verbose=False 时不打印）。不给 trainer 时与 d2l-zh 第一版 §5.1 的循环相同：
+    每一步打印 ``batch N, loss L``（verbose=False 时不打印）。不给 trainer 时与 d2l-zh 第一版 5.1 节的循环相同：
     只更新 ``net.weight``（weight -= lr * grad）；给出 ``gluon.Trainer`` 时用 ``trainer.step(1)``
     更新它管理的全部参数（学习率由 trainer 决定，lr 不起作用）。
     """
