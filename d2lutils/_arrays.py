@@ -74,7 +74,7 @@ DTYPE_TABLE = {
     "corr2d": _FLOATS, "corr2d_shift": _FLOATS, "im2col": _FLOATS, "pool2d": _FLOATS,
     "corr2d_im2col": _DOT, "corr2d_rows": _DOT, "corr2d_fast": _DOT,
     "corr2d_multi_in": _DOT, "corr2d_multi_in_out": _DOT, "corr2d_multi_in_out_1x1": _DOT,
-    "Conv2D": _DOT, "HybridConv2D": _FLOATS,
+    "Conv2D": _FLOATS, "HybridConv2D": _FLOATS,
 }
 
 

@@ -10,15 +10,14 @@ from mxnet.gluon import nn
 from ._arrays import (as_nd, check_memory, check_ndim, check_params_on, check_same_device_and_dtype,
                       check_window_fits, compute_dtype, like)
 from ._windows import pair
-from .conv import corr2d_fast
 
 
 class Conv2D(nn.Block):
-    """单通道二维卷积层：(n_h, n_w) 的输入 → corr2d_fast(X, weight) + bias，形状 (n_h-k_h+1, n_w-k_w+1)。见第 02 课。
+    """单通道二维卷积层：(n_h, n_w) 的输入 → 平移相加的互相关 + bias，形状 (n_h-k_h+1, n_w-k_w+1)。见第 2 课。
 
     参数 ``weight`` 的形状为 kernel_size，``bias`` 的形状为 (1,)，偏置初始化为 0（与 ``nn.Conv2D`` 相同）。
-    与 d2l-zh 第一版 §5.1 的 ``Conv2D``（第 02 课开头）的关键区别：互相关运算用可微的 ``corr2d_fast``
-    （不对数组逐元素赋值），所以能在 ``autograd.record()`` 中求梯度。
+    与 d2l-zh 第一版 5.1 节的 ``Conv2D``（第 2 课开头）的关键区别：互相关运算用第 2 课的平移相加
+    （``_corr2d_shift_add``，不对数组逐元素赋值），所以能在 ``autograd.record()`` 中求梯度。
     """
 
     def __init__(self, kernel_size: int | Sequence[int], **kwargs) -> None:
@@ -29,8 +28,9 @@ class Conv2D(nn.Block):
 
     def forward(self, x: mx.nd.NDArray) -> mx.nd.NDArray:
         X = _checked_input(self, x, "Conv2D")  # 形状、数据类型、设备不对时给出中文错误
-        # 取出与输入位于同一设备上的参数（见第 04 课）
-        return corr2d_fast(X, self.weight.data(X.context)) + self.bias.data(X.context)
+        # 取出与输入位于同一设备上的参数（见第 4 课）
+        Y = _corr2d_shift_add(mx.nd, X, self.weight.data(X.context), *self.kernel_size)
+        return Y + self.bias.data(X.context)
 
 
 def _kernel_shape(kernel_size: object) -> tuple[int, int]:
@@ -70,7 +70,7 @@ def _corr2d_shift_add(F, X, K, k_h: int, k_w: int):
 
 
 class HybridConv2D(nn.HybridBlock):
-    """单通道二维卷积层的 HybridBlock 版本，``hybridize()`` 之后仍然可用；形状同 ``Conv2D``。见第 02 课。
+    """单通道二维卷积层的 HybridBlock 版本，``hybridize()`` 之后仍然可用；形状同 ``Conv2D``。见第 2 课。
 
     ``hybrid_forward`` 只用 ``F.slice``、``F.broadcast_mul``、``F.add_n`` 写出平移相加的互相关，
     ``F`` 在命令式执行时是 ``mx.nd``，``hybridize()`` 之后是 ``mx.sym``。

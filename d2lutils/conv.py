@@ -1,13 +1,13 @@
 """二维互相关运算：教学用的循环版、三种向量化实现，以及多输入多输出通道的版本。
 
-- ``corr2d``：逐元素循环（第 01 课），慢，但一眼能看懂；
+- ``corr2d``：逐元素循环（第 1 课），慢，但一眼能看懂；
 - ``corr2d_shift``：按卷积核的每个元素平移输入再相加（k_h·k_w 次整块运算）；
 - ``corr2d_im2col``：把每个窗口展开成矩阵的一列，一次矩阵乘法算完；
 - ``corr2d_rows``：只沿宽展开（矩阵小 k_h 倍），一次矩阵乘法后把 k_h 行结果错位相加；
 - ``corr2d_fast``：课程默认使用的版本，按问题大小在后两者中选一个。
 
 向量化版本都只由 MXNet 的可微算子组成，可以在 ``autograd.record()`` 中使用。
-第 05 课《为什么要向量化》比较了它们的结果和速度。
+第 5 课《为什么要向量化》比较了它们的结果和速度。
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def corr2d(X: Array, K: Array) -> Array:
 
     X: (n_h, n_w)，K: (k_h, k_w) → 输出 (n_h - k_h + 1, n_w - k_w + 1)。
     接受 ``nd.NDArray`` 或 ``mx.np.ndarray``，返回同一种数组，位于输入的设备上。
-    见第 01 课《二维互相关运算》。
+    见第 1 课《二维互相关运算》。
     """
     Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
     check_ndim(Xn, 2, "输入 X", "(高, 宽)")
@@ -83,7 +83,7 @@ def corr2d_shift(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) 
     """平移相加版二维互相关：对卷积核的每个元素，取输入的一块平移切片乘上它，再全部相加。
 
     X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 为整数或 (高, 宽) 二元组。
-    输出 ((n_h + 2p_h - k_h) // s_h + 1, (n_w + 2p_w - k_w) // s_w + 1)。可微。见第 05 课。
+    输出 ((n_h + 2p_h - k_h) // s_h + 1, (n_w + 2p_w - k_w) // s_w + 1)。可微。见第 5 课。
     """
     Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_shift")
     Xn = pad_hw(Xn, p)
@@ -105,7 +105,7 @@ def corr2d_shift(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) 
 def corr2d_im2col(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -> Array:
     """im2col 版二维互相关：把每个窗口展开成一列，再用一次矩阵乘法 (1, k_h·k_w) × 展开矩阵。
 
-    X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 与输出形状同 ``corr2d_shift``。可微。见第 05 课。
+    X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 与输出形状同 ``corr2d_shift``。可微。见第 5 课。
     """
     Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_im2col")
     return _finish(_corr2d_im2col_nd(Xn, Kn, p, s), out_dtype, X)
@@ -135,7 +135,7 @@ def corr2d_rows(X: Array, K: Array, padding: IntPair = 0, stride: IntPair = 1) -
     """按行展开版二维互相关：只沿宽做 im2col，一次矩阵乘法 K × 展开矩阵，再把 k_h 行结果错位相加。
 
     展开矩阵只有 im2col 的 1/k_h 大。X: (n_h, n_w)，K: (k_h, k_w)；参数与输出同 ``corr2d_shift``。
-    可微。见第 05 课。
+    可微。见第 5 课。
     """
     Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_rows")
     return _finish(_corr2d_rows_nd(Xn, Kn, p, s), out_dtype, X)
@@ -148,7 +148,7 @@ def corr2d_fast(X: Array, K: Array, padding: IntPair = 0,
     X: (n_h, n_w)，K: (k_h, k_w)；padding、stride 为整数或 (高, 宽) 二元组。
     输出形状为 ((n_h + 2p_h - k_h) // s_h + 1, (n_w + 2p_w - k_w) // s_w + 1)。
     只用可微算子，可以在 ``autograd.record()`` 中使用，梯度能传到 X 和 K。
-    见第 02 课《自定义卷积层》；第 05 课解释它为什么快。
+    见第 2 课《自定义卷积层》；第 5 课解释它为什么快。
     """
     Xn, Kn, p, s, out_dtype = _prepare_2d(X, K, padding, stride, "corr2d_fast")
     out_h, out_w = out_hw(Xn.shape, Kn.shape, p, s)
@@ -159,7 +159,7 @@ def corr2d_fast(X: Array, K: Array, padding: IntPair = 0,
 def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair = 1) -> Array:
     """把输入的每个窗口展开成矩阵的一列：X (h, w) 或 (c, h, w) → (c·k_h·k_w, 输出高·输出宽)。
 
-    第 j 列是第 j 个窗口（按行优先顺序）拉平后的元素，填充的位置为 0。见第 05 课。
+    第 j 列是第 j 个窗口（按行优先顺序）拉平后的元素，填充的位置为 0。见第 5 课。
     """
     Xn = as_nd(X, "输入 X")
     k = pair(kernel_size, "窗口大小 kernel_size", 1)

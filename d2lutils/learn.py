@@ -1,4 +1,4 @@
-"""学习卷积核：第 01 课的边缘检测数据，以及用平方损失训练卷积层的循环（第 02-04 课）。"""
+"""学习卷积核：第 1 课的边缘检测数据，以及用平方损失训练卷积层的循环（第 2-4 课）。"""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .conv import corr2d
 
 
 def edge_data(ctx: Optional[mx.Context] = None) -> tuple[mx.nd.NDArray, mx.nd.NDArray]:
-    """边缘检测数据：X (6, 8) 为中间四列是 0 的黑白图像，Y (6, 7) = corr2d(X, [[1, -1]])，都放在 ctx 上。见第 02 课。"""
+    """边缘检测数据：X (6, 8) 为中间四列是 0 的黑白图像，Y (6, 7) = corr2d(X, [[1, -1]])，都放在 ctx 上。见第 2 课。"""
     if ctx is not None:
         check_context(ctx)
     X = mx.nd.ones((6, 8))
@@ -34,9 +34,9 @@ def _check_devices(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray) -> None
 def learn_kernel(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray, num_steps: int = 10,
                  lr: float = 3e-2, trainer: Optional[gluon.Trainer] = None,
                  verbose: bool = True) -> list[float]:
-    """用平方损失训练 net 使 net(X) 逼近 Y，共 num_steps 步，返回每步的损失（总和）。见第 02 课，第 03 课详细讲解。
+    """用平方损失训练 net 使 net(X) 逼近 Y，共 num_steps 步，返回每步的损失（总和）。见第 2 课，第 3 课详细讲解。
 
-    每一步打印 ``batch N, loss L``（verbose=False 时不打印）。不给 trainer 时与 d2l-zh 第一版 §5.1 的循环相同：
+    每一步打印 ``batch N, loss L``（verbose=False 时不打印）。不给 trainer 时与 d2l-zh 第一版 5.1 节的循环相同：
     只更新 ``net.weight``（weight -= lr * grad）；给出 ``gluon.Trainer`` 时用 ``trainer.step(1)``
     更新它管理的全部参数（学习率由 trainer 决定，lr 不起作用）。
     """

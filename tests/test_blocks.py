@@ -1,4 +1,4 @@
-"""d2lutils.Conv2D / HybridConv2D（第 02 课）和 learn_kernel / edge_data（第 03 课）。
+"""d2lutils.Conv2D / HybridConv2D（第 2 课）和 learn_kernel / edge_data（第 3 课）。
 
 对照 NumPy float64 参考实现检查前向结果，用有限差分检查三个梯度（输入、weight、bias），
 并检查两种块（包括 hybridize 之后）都能学到卷积核 [1, -1]。
@@ -209,3 +209,13 @@ def test_learn_kernel_errors():
     seq.initialize()
     with pytest.raises(TypeError, match="weight"):
         d2lutils.learn_kernel(seq, X, Y)
+
+
+def test_conv2d_records_only_the_shift_add_of_lesson_02():
+    """第 02 课说 Conv2D 用的是平移相加：记录下来的前向计算里只有 slice / broadcast_mul / add_n / broadcast_add，
+    没有 im2col、dot 或 Convolution（曾经是 corr2d_fast 的 im2col + dot）。"""
+    net = make_block("Conv2D", (2, 3))
+    with autograd.record():
+        out = net(nd.ones((5, 7)))
+    ops = {node["op"] for node in json.loads(autograd.get_symbol(out).tojson())["nodes"]} - {"null"}
+    assert ops == {"slice", "broadcast_mul", "add_n", "broadcast_add"}, ops
