@@ -328,15 +328,15 @@ def expect_shape(value: Any, expected: tuple, what: str, known: dict | None = No
 
 def expect_number(value: Any, expected: float, what: str, rel: float = 1e-6,
                   known: dict | None = None, above: Optional[float] = None) -> None:
-    """比较一个数（相对容差 rel）；known 把典型的错误值映射到针对性的反馈。
+    """比较一个数（相对容差 rel，小于 1 的数也按相对误差）；known 把典型的错误值映射到针对性的反馈。
     above 给出时，比 expected 大的一侧只容许相对误差 above（例如学习率不能超过上限）。"""
     value = as_number(value, what)
-    scale = max(1.0, abs(expected))
+    scale = abs(expected) or 1.0   # 相对容差；真值为 0 时按绝对容差
     upper = rel if above is None else above
     if -rel * scale <= value - expected <= upper * scale:
         return
     for bad, message in (known or {}).items():
-        if abs(value - bad) <= rel * max(1.0, abs(bad)):
+        if abs(value - bad) <= rel * (abs(bad) or 1.0):
             raise Wrong(message)
     if expected and abs(value + expected) <= rel * abs(expected):
         raise Wrong(f"{what}的符号反了。")

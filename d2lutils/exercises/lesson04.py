@@ -1,4 +1,4 @@
-"""第 04 课《在 CPU 和 GPU 上计算》的练习与检查。"""
+"""第 4 课《在 CPU 和 GPU 上计算》的练习与检查。"""
 
 from __future__ import annotations
 

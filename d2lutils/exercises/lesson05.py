@@ -1,4 +1,4 @@
-"""第 05 课《为什么要向量化》的练习与检查。"""
+"""第 5 课《为什么要向量化》的练习与检查。"""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ LESSON = Lesson("05", [
         reference=_ref2,
         wrong=[Case("逐通道循环（值对但没有向量化）", _wrong2_loop, "用了 Python 循环"),
                Case("忘了变回 (高, 宽)", _wrong2_noreshape, "形状应为")],
-        question="（预习第 07 课）输入有 $c$ 个通道时，卷积核也有 $c$ 个通道，输出是每个通道各自做互相关再相加的结果。"
+        question="（预习第 7 课）输入有 $c$ 个通道时，卷积核也有 $c$ 个通道，输出是每个通道各自做互相关再相加的结果。"
                  "`d2lutils.im2col` 对 $(c, h, w)$ 的输入把所有通道的同一个窗口摞在同一列里（每列 $c k_h k_w$ 个元素）。"
                  "写出 `corr2d_multi_in_im2col(X, K)`（`X` 为 $(c, h, w)$，`K` 为 $(c, k_h, k_w)$）：只用一次 "
                  "`d2lutils.im2col` 和一次 `nd.dot`，不用 Python 循环。检查会与逐通道互相关再相加的结果比较。",

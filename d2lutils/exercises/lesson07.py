@@ -1,4 +1,4 @@
-"""第 07 课《多输入多输出通道》的练习与检查。"""
+"""第 7 课《多输入多输出通道》的练习与检查。"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as onp
 from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_function,
                expect_number, expect_shape, fixed_rng, module_api, to_numpy)
 
-# 第 07 课开头的 2 通道输入：通道 0 是竖直边缘，通道 1 是水平边缘
+# 第 7 课开头的 2 通道输入：通道 0 是竖直边缘，通道 1 是水平边缘
 X2 = onp.array([[[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]],
                 [[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]]], dtype=float)
 
@@ -109,7 +109,7 @@ LESSON = Lesson("07", [
         reference=lambda: (4608, 73728),
         wrong=[Case("权重算上偏置", lambda: (4640, 73728), "不含 32 个偏置"),
                Case("乘法只算一个位置", lambda: (4608, 4608), "每个输出位置")],
-        question="在第 09 课的 LeNet 中，第二个卷积层的输入有 16 个通道、输出有 32 个通道，卷积核为 $3 \\times 3$，"
+        question="在第 9 课的 LeNet 中，第二个卷积层的输入有 16 个通道、输出有 32 个通道，卷积核为 $3 \\times 3$，"
                  "输出为 $4 \\times 4$。它有多少个权重（`weights_2`，不含偏置）？处理一张图像要做多少次乘法（`mults_2`）？",
         template="weights_2 = ...\nmults_2 = ...\n"),
     Exercise(

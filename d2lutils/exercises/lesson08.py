@@ -1,4 +1,4 @@
-"""第 08 课《汇聚层》的练习与检查。"""
+"""第 8 课《汇聚层》的练习与检查。"""
 
 from __future__ import annotations
 
