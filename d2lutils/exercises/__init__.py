@@ -346,6 +346,8 @@ def expect_number(value: Any, expected: float, what: str, rel: float = 1e-6,
 def _as_option(value: Any, options: Sequence[Any]) -> Any:
     """把答案对到选项上：异常类 → 它的名字；字符串去掉首尾空白，大小写不同但只对得上一个选项时算那个选项。"""
     value = plain(value)
+    if isinstance(value, onp.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, type) and issubclass(value, BaseException):
         value = value.__name__
     if isinstance(value, str):
