@@ -213,7 +213,7 @@ def as_number(value: Any, what: str) -> float:
     if (_is_nd(value) or isinstance(value, onp.ndarray)) and value.size == 1 and value.ndim <= 1:
         value = plain(value.asnumpy().reshape(()) if _is_nd(value) else value.reshape(())).__float__()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise Wrong(f"{what}应该是一个数，你给的是 {type(value).__name__}：{value!r}。")
+        raise Wrong(f"{_s(what)}应该是一个数，你给的是 {type(value).__name__}：{value!r}。")
     return float(value)
 
 
@@ -221,7 +221,7 @@ def as_int(value: Any, what: str) -> int:
     """题目要一个整数时：接受 int 和 NumPy 整数；小数（哪怕是 2.0）和 bool 不接受。"""
     value = plain(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Wrong(f"{what}应该是一个整数，你给的是 {type(value).__name__}：{value!r}。")
+        raise Wrong(f"{_s(what)}应该是一个整数，你给的是 {type(value).__name__}：{value!r}。")
     return value
 
 
@@ -233,9 +233,9 @@ def to_numpy(value: Any, what: str) -> onp.ndarray:
         try:
             arr = onp.asarray(value, dtype=onp.float64)
         except (TypeError, ValueError):
-            raise Wrong(f"{what}应该是数组（nd.array(...) 或嵌套列表），你给的无法转成数组：{value!r}")
+            raise Wrong(f"{_s(what)}应该是数组（nd.array(...) 或嵌套列表），你给的无法转成数组：{value!r}")
         return arr
-    raise Wrong(f"{what}应该是数组（nd.array(...) 或嵌套列表），你给的是 {type(value).__name__}：{value!r}")
+    raise Wrong(f"{_s(what)}应该是数组（nd.array(...) 或嵌套列表），你给的是 {type(value).__name__}：{value!r}")
 
 
 def _dtype_of(value: Any) -> Optional[onp.dtype]:
@@ -262,7 +262,7 @@ def expect_float(value: Any, what: str, expected: Any = None) -> None:
         return
     if expected is not None and not _truncated(to_numpy(value, what), onp.asarray(expected, dtype=onp.float64)):
         return
-    raise Wrong(f"{what} 的数据类型是 {dtype}（整数）：小数部分被截掉了。"
+    raise Wrong(f"{_s(what)}的数据类型是 {dtype}（整数）：小数部分被截掉了。"
                 "用浮点数组，例如 nd.array(...) 默认的 float32。")
 
 
@@ -279,35 +279,35 @@ def expect_array(value: Any, expected: onp.ndarray, what: str, atol: float = 1e-
             raise Wrong(message)
     if got.shape != expected.shape:
         if got.ndim == 2 and got.T.shape == expected.shape and onp.allclose(got.T, expected, atol=atol):
-            raise Wrong(f"{what}转置了：形状应为 {expected.shape}，你的是 {got.shape}（高和宽对调了）。")
+            raise Wrong(f"{_s(what)}转置了：形状应为 {expected.shape}，你的是 {got.shape}（高和宽对调了）。")
         if got.size == expected.size and onp.allclose(got.reshape(expected.shape), expected, atol=atol):
-            raise Wrong(f"{what}的数值对了，但形状应为 {expected.shape}，你的是 {got.shape}：用 reshape 调整。")
-        raise Wrong(f"{what}的形状应为 {expected.shape}，你的是 {got.shape}。")
+            raise Wrong(f"{_s(what)}的数值对了，但形状应为 {expected.shape}，你的是 {got.shape}：用 reshape 调整。")
+        raise Wrong(f"{_s(what)}的形状应为 {expected.shape}，你的是 {got.shape}。")
     if onp.allclose(got, expected, atol=atol):
         return
     if onp.allclose(got, -expected, atol=atol) and onp.abs(expected).max() > atol:
-        raise Wrong(f"{what}的符号反了：每个元素都是正确值的相反数。")
+        raise Wrong(f"{_s(what)}的符号反了：每个元素都是正确值的相反数。")
     if got.ndim >= 2:
         for axes, name in [((-1,), "左右"), ((-2,), "上下"), ((-2, -1), "上下和左右")]:
             if onp.allclose(onp.flip(got, axis=axes), expected, atol=atol):
-                raise Wrong(f"{what}{name}翻转了。")
+                raise Wrong(f"{_s(what)}{name}翻转了。")
         if got.shape[-1] == got.shape[-2] and onp.allclose(onp.swapaxes(got, -1, -2), expected, atol=atol):
-            raise Wrong(f"{what}转置了（高和宽对调了）：位置 (i, j) 上是 (j, i) 的值。")
+            raise Wrong(f"{_s(what)}转置了（高和宽对调了）：位置 (i, j) 上是 (j, i) 的值。")
     diff = onp.abs(got - expected)
     idx = tuple(int(i) for i in onp.unravel_index(onp.argmax(diff), diff.shape))
-    raise Wrong(f"{what}的形状对了，数值不对：位置 {idx} 应为 {_fmt(expected[idx])}，"
+    raise Wrong(f"{_s(what)}的形状对了，数值不对：位置 {idx} 应为 {_fmt(expected[idx])}，"
                 f"你的是 {_fmt(got[idx])}（共 {int((diff > atol).sum())} 个元素不同）。")
 
 
 def as_shape(value: Any, what: str) -> tuple[int, ...]:
     """形状答案：接受元组、列表、数组的 .shape 和 onp.shape(...)；每一维都要是整数（NumPy 整数也行）。"""
     if _is_nd(value) or isinstance(value, onp.ndarray):
-        raise Wrong(f"{what}应该是一个形状元组，例如 (2, 3)；你给的是数组，请写它的 .shape。")
+        raise Wrong(f"{_s(what)}应该是一个形状元组，例如 (2, 3)；你给的是数组，请写它的 .shape。")
     if not isinstance(value, (tuple, list)):
-        raise Wrong(f"{what}应该是一个由整数组成的元组，例如 (2, 3)；你给的是 {value!r}。")
+        raise Wrong(f"{_s(what)}应该是一个由整数组成的元组，例如 (2, 3)；你给的是 {value!r}。")
     dims = [plain(v) for v in value]
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in dims):
-        raise Wrong(f"{what}的每一维都应该是整数（元素的个数），你写的是 {tuple(dims)!r}。")
+        raise Wrong(f"{_s(what)}的每一维都应该是整数（元素的个数），你写的是 {tuple(dims)!r}。")
     return tuple(dims)
 
 
@@ -320,10 +320,10 @@ def expect_shape(value: Any, expected: tuple, what: str, known: dict | None = No
     if known and got in known:
         raise Wrong(known[got])
     if len(got) != len(expected):
-        raise Wrong(f"{what}应该有 {len(expected)} 个维度，你的 {got} 有 {len(got)} 个。")
+        raise Wrong(f"{_s(what)}应该有 {len(expected)} 个维度，你的 {got} 有 {len(got)} 个。")
     if sorted(got) == sorted(expected):
-        raise Wrong(f"{what}的各维大小都对，但顺序不对：你写的是 {got}。")
-    raise Wrong(f"{what}不对：你写的是 {got}。")
+        raise Wrong(f"{_s(what)}的各维大小都对，但顺序不对：你写的是 {got}。")
+    raise Wrong(f"{_s(what)}不对：你写的是 {got}。")
 
 
 def expect_number(value: Any, expected: float, what: str, rel: float = 1e-6,
@@ -339,8 +339,8 @@ def expect_number(value: Any, expected: float, what: str, rel: float = 1e-6,
         if abs(value - bad) <= rel * (abs(bad) or 1.0):
             raise Wrong(message)
     if expected and abs(value + expected) <= rel * abs(expected):
-        raise Wrong(f"{what}的符号反了。")
-    raise Wrong(f"{what}不对：你写的是 {_fmt(value)}。" + ("偏大了。" if value > expected else "偏小了。"))
+        raise Wrong(f"{_s(what)}的符号反了。")
+    raise Wrong(f"{_s(what)}不对：你写的是 {_fmt(value)}。" + ("偏大了。" if value > expected else "偏小了。"))
 
 
 def _as_option(value: Any, options: Sequence[Any]) -> Any:
@@ -364,15 +364,15 @@ def expect_choice(value: Any, expected: Any, what: str, options: Sequence[Any],
     value = _as_option(value, options)
     if not any(type(o) is type(value) and o == value for o in options):
         shown = "、".join(repr(o) for o in options)
-        raise Wrong(f"{what}应为 {shown} 之一，你写的是 {value!r}。")
+        raise Wrong(f"{_s(what)}应为 {shown} 之一，你写的是 {value!r}。")
     if value == expected:
         return
-    raise Wrong((known or {}).get(value, f"{what}不对。"))
+    raise Wrong((known or {}).get(value, f"{_s(what)}不对。"))
 
 
 def expect_function(value: Any, what: str) -> Callable:
     if not callable(value):
-        raise Wrong(f"{what}应该是一个函数（用 def 定义），你给的是 {type(value).__name__}。")
+        raise Wrong(f"{_s(what)}应该是一个函数（用 def 定义），你给的是 {type(value).__name__}。")
     return value
 
 
@@ -380,9 +380,9 @@ def call(func: Callable, *args: Any, what: str = "你的函数") -> Any:
     """调用学习者的函数；还返回占位符 ... 时说明没写完。"""
     result = func(*args)
     if result is UNANSWERED:
-        raise Wrong(f"{what}还返回 ...：把 return ... 换成你的计算。")
+        raise Wrong(f"{_s(what)}还返回 ...：把 return ... 换成你的计算。")
     if result is None:
-        raise Wrong(f"{what}返回了 None：忘了写 return 吗？")
+        raise Wrong(f"{_s(what)}返回了 None：忘了写 return 吗？")
     return result
 
 
@@ -508,6 +508,11 @@ def expect_own_code(counter: count_ops, what: str) -> None:
     if counter.library_calls:
         names = "、".join(f"d2lutils.{n}" for n in counter.library_calls)
         raise Wrong(f"这样能得到结果，但题目要你自己写出{what}：你调用了 {names}，它正是要写的东西。")
+
+
+def _s(what: str) -> str:
+    """名字以英文字母、数字或括号结尾时后面加一个空格，再接中文（“same_loss_3 应为”）。"""
+    return what + " " if what and (what[-1].isascii() and (what[-1].isalnum() or what[-1] in ")]_'")) else what
 
 
 def _fmt(x: float) -> str:

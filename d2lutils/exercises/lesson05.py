@@ -120,8 +120,10 @@ MB_IM2COL, MB_ROWS = KS * KS * O * O * 4 / 2 ** 20, KS * N * O * 4 / 2 ** 20
 def judge3(mb_im2col, mb_rows):
     for value, mib, what in [(mb_im2col, MB_IM2COL, "im2col 的展开矩阵"), (mb_rows, MB_ROWS, "按行展开的矩阵")]:
         value = as_number(value, f"{what}的大小（单位 MB）")
-        if abs(value - mib) <= 0.6 or abs(value - mib * 2 ** 20 / 1e6) <= 0.6:
+        if abs(value - mib) <= 0.6:
             continue
+        if abs(value - mib * 2 ** 20 / 1e6) <= 0.6:
+            raise Wrong(f"{what}：你按 1 MB = 10^6 字节算了，题目按 1 MB = 2^20 字节算（差约 5%）。")
         if what.startswith("im2col") and abs(value - KS * KS * N * N * 4 / 2 ** 20) <= 0.6:
             raise Wrong("你用了输入的大小 1024 × 1024：窗口只有 (1024-7+1)² 个，展开矩阵是 49 × 1018²。")
         if abs(value * 4 - mib) <= 1:
@@ -282,9 +284,10 @@ LESSON = Lesson("05", [
         reference=lambda: (MB_IM2COL, MB_ROWS),
         wrong=[Case("用了输入的大小", lambda: (KS * KS * N * N * 4 / 2 ** 20, MB_ROWS), "输入的大小"),
                Case("忘了每个元素 4 字节", lambda: (MB_IM2COL / 4, MB_ROWS), "乘以 4"),
-               Case("两个大小对调", lambda: (MB_ROWS, MB_IM2COL), "大小不对")],
+               Case("两个大小对调", lambda: (MB_ROWS, MB_IM2COL), "大小不对"),
+               Case("按 1 MB = 10^6 字节算", lambda: (MB_IM2COL * 2 ** 20 / 1e6, MB_ROWS), "10^6 字节")],
         right=[Case("NumPy 整数和 float32（四舍五入的 MB）", lambda: (onp.int64(194), onp.float32(27.8)), ""),
-               Case("按 1 MB = 10^6 字节算", lambda: (MB_IM2COL * 2 ** 20 / 1e6, MB_ROWS * 2 ** 20 / 1e6), "")],
+               Case("算式直接写在答案里", lambda: (7 * 7 * 1018 ** 2 * 4 / 2 ** 20, 7 * 1024 * 1018 * 4 / 2 ** 20), "")],
         question="对 $1024 \\times 1024$ 的输入和 $7 \\times 7$ 的卷积核，im2col 的展开矩阵（`mb_im2col`）"
                  "和按行展开的展开矩阵（`mb_rows`）在 float32 下各占多少 MB（1 MB = $2^{20}$ 字节）？",
         template="mb_im2col = ...\nmb_rows = ...\n"),
