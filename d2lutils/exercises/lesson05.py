@@ -287,6 +287,7 @@ LESSON = Lesson("05", [
                Case("两个大小对调", lambda: (MB_ROWS, MB_IM2COL), "大小不对"),
                Case("按 1 MB = 10^6 字节算", lambda: (MB_IM2COL * 2 ** 20 / 1e6, MB_ROWS), "10^6 字节")],
         right=[Case("NumPy 整数和 float32（四舍五入的 MB）", lambda: (onp.int64(194), onp.float32(27.8)), ""),
+               Case("np.float32(193.7) 和 np.int64(28)", lambda: (onp.float32(193.7), onp.int64(28)), ""),
                Case("算式直接写在答案里", lambda: (7 * 7 * 1018 ** 2 * 4 / 2 ** 20, 7 * 1024 * 1018 * 4 / 2 ** 20), "")],
         question="对 $1024 \\times 1024$ 的输入和 $7 \\times 7$ 的卷积核，im2col 的展开矩阵（`mb_im2col`）"
                  "和按行展开的展开矩阵（`mb_rows`）在 float32 下各占多少 MB（1 MB = $2^{20}$ 字节）？",
