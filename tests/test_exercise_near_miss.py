@@ -217,3 +217,25 @@ def test_exercise_preamble_and_questions_have_no_line_break_inside_a_chinese_sen
     texts = [exercise_cells.INTRO] + [ex.question for lesson in LESSONS for ex in lesson.exercises]
     broken = [t[:40] for t in texts if re.search(r"[\u4e00-\u9fff，。：；、（）]\n[\u4e00-\u9fff（]", t)]
     assert not broken
+
+
+def test_mxnet_errors_are_explained_by_their_likely_cause():
+    from mxnet import autograd
+
+    from d2lutils.exercises import _first_line, explain_error
+
+    x = nd.ones((2, 2))
+    x.attach_grad()
+    with pytest.raises(Exception) as inplace:
+        with autograd.record():
+            x[0, 0] = 3
+    assert "原地赋值" in explain_error(inplace.value)
+    assert not _first_line(inplace.value).startswith(("Traceback", "File"))
+    with autograd.record():
+        y = nd.array([x.sum().asscalar()]) * 2
+    with pytest.raises(Exception) as detached:
+        y.backward()
+    assert "梯度断了" in explain_error(detached.value)
+    with pytest.raises(Exception) as shape:
+        nd.dot(nd.ones((4, 3)), nd.ones((2, 4)))
+    assert "形状对不上" in explain_error(shape.value)

@@ -152,30 +152,31 @@ def _first_line(err: BaseException) -> str:
     return ""
 
 
-_ERROR_HINTS = [  # (消息里的关键词, 可能的错误)；按顺序匹配，小写比较
-    (("computational graph", "cannot differentiate", "attach_grad", "grad_req"),
-     "梯度断了：计算途中离开了自动求导的记录（例如用了 asscalar()、asnumpy()、float(...) 取成 Python 数，"
-     "或者没有 attach_grad）。"),
-    (("not initialized on context", "context", "ctx", "device", "gpu("),
-     "数组或参数不在同一个设备上：数据在哪个设备，参数和别的输入就要在哪个设备上（as_in_context 或 reset_ctx）。"),
-    (("shape", "broadcast", "incompatible", "dimension", "size", "reshape"),
-     "形状对不上：检查你的函数里每一步数组的形状（打印 .shape），尤其是 reshape 和相乘的两个数组。"),
-    (("inplace", "in-place"), "在 autograd.record() 里做了原地赋值：把结果放进新数组（例如用列表和 nd.stack）。"),
-]
+_GRADIENT = ("computational graph", "cannot differentiate", "attach_grad", "grad_req")
+_DEVICE = ("not initialized on context", "context", "ctx", "device", "gpu(")
+_INPLACE = ("assigning to ndarrays", "inplace", "in-place")
+_SHAPE = ("shape", "broadcast", "incompatible", "dimension", "size", "reshape")
 
 
 def explain_error(err: BaseException) -> str:
     """把运行学习者的代码时抛出的异常翻译成可能的错误（中文，不含 traceback）。"""
     text = str(err).lower()
-    for words, hint in _ERROR_HINTS:
-        if any(w in text for w in words):
-            return hint
+    has = lambda words: any(w in text for w in words)  # noqa: E731
+    if has(_INPLACE):   # MXNet 的原地赋值消息里也有 computational graph，先认它
+        return "在 autograd.record() 里做了原地赋值（例如 Y[i, j] = ...、+=）：把结果放进新数组（例如用列表和 nd.stack）。"
+    if has(_GRADIENT):
+        return ("梯度断了：计算途中离开了自动求导的记录（例如用了 asscalar()、asnumpy()、float(...) 取成 Python 数，"
+                "或者没有 attach_grad）。")
     if isinstance(err, NameError):
         return "用到了一个还没定义的名字：先运行定义它的单元格，或检查拼写。"
-    if isinstance(err, (IndexError, KeyError)):
-        return "下标超出了范围：检查循环的范围和切片的起止位置。"
+    if has(_DEVICE):
+        return "数组或参数不在同一个设备上：数据在哪个设备，参数和别的输入就要在哪个设备上（as_in_context 或 reset_ctx）。"
     if isinstance(err, (TypeError, AttributeError)):
         return "某个值的类型不对：检查函数的参数和返回值是不是 NDArray（或数）。"
+    if has(_SHAPE):
+        return "形状对不上：检查你的函数里每一步数组的形状（打印 .shape），尤其是 reshape 和相乘的两个数组。"
+    if isinstance(err, (IndexError, KeyError)):
+        return "下标超出了范围：检查循环的范围和切片的起止位置。"
     if isinstance(err, ZeroDivisionError):
         return "除以了 0。"
     return "你的代码抛出了异常。"
