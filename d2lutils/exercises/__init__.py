@@ -510,7 +510,7 @@ def expect_own_code(counter: count_ops, what: str) -> None:
     """只调用了题目要你自己写的库函数时，客气地说明。what 是题目要你写出的东西。"""
     if counter.library_calls:
         names = "、".join(f"d2lutils.{n}" for n in counter.library_calls)
-        raise Wrong(f"这样能得到结果，但题目要你自己写出{what}：你调用了 {names}，它正是要写的东西。")
+        raise Wrong(f"这样能得到结果，但题目要你自己写出{what}：你直接调用了 {names}，计算是它替你做的。")
 
 
 def _s(what: str) -> str:

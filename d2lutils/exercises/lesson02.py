@@ -231,7 +231,8 @@ LESSON = Lesson("02", [
         template="shape_3x3 = ...   # 例如 (2, 3)\n"),
     Exercise(
         "02", 4, "nn.Conv2D 的权重形状", ("weight_shape",), judge4,
-        hint_text="nn.Conv2D 的权重总是四维的：输出通道、输入通道、卷积核的高、宽（第 7 课细讲）。",
+        hint_text="nn.Conv2D 的权重总是四维的：输出通道、输入通道、卷积核的高、宽（第 7 课细讲）。"
+                  "没有给 in_channels 时，输入通道数要等第一次前向计算看到数据才知道。",
         solution_text="""
             weight_shape = (1, 1, 1, 2)
             nn.Conv2D 处理多通道的批量输入 (批量大小, 通道, 高, 宽)，权重的形状是

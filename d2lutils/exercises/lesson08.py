@@ -152,7 +152,7 @@ def judge6(max_pool_im2col):
         want = d2lutils.pool2d(_nd(X), k, stride=s).asnumpy()
         expect_array(got, want, f"{X.shape} 的输入、{k} × {k} 窗口、步幅 {s} 时的输出")
         if counter.library_calls:
-            raise Wrong("这样能得到结果，但题目要你自己写出用 im2col 的最大汇聚：你调用了 d2lutils.pool2d，它正是要写的东西。")
+            raise Wrong("这样能得到结果，但题目要你自己写出用 im2col 的最大汇聚：你直接调用了 d2lutils.pool2d，计算是它替你做的。")
     small, big = _grows(f, lambda n: (_nd(onp.ones((n, n))), 2, 2), "max_pool_im2col")
     if big > small or not counter.ops["im2col"]:
         raise Wrong("结果对了，但你没有用一次 im2col 展开所有窗口"
