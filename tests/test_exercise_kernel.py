@@ -73,4 +73,4 @@ def test_learner_writes_wrong_answer_reads_hint_fixes_it_and_passes(kernel):
     assert status == "ok" and "练习 3：正确！" in out
 
     status, out = run(kernel, "ex.progress()")
-    assert "第 01 课练习进度：1/6 道通过" in out and "✔ 通过" in out
+    assert "第 1 课练习进度：1/6 道通过" in out and "✔ 通过" in out

@@ -1,7 +1,7 @@
 """练习的测试表：每道练习的参考答案通过检查，每个典型错误答案得到针对那个错误的中文反馈。
 
-用例来自 d2lutils/exercises/lessonNN.py（每道练习的 reference 和 wrong），测试 id 写明
-课、练习和第几个错误答案（ASCII，例如 L01-q3-wrong2）；docs/exercises.md 按同样的 id 列出每个答案得到的反馈（由 tools/exercise_table.py 生成）。
+用例来自 d2lutils/exercises/lessonNN.py（每道练习的 reference、right 和 wrong），测试 id 写明
+课、练习和第几个答案（ASCII，例如 L01-q3-wrong2、L01-q3-right1）；docs/exercises.md 按同样的 id 列出每个答案得到的反馈（由 tools/exercise_table.py 生成）。
 """
 
 import importlib
@@ -51,6 +51,22 @@ def test_exercise_case(ex, case, table_rows):
 def test_every_exercise_has_a_typical_wrong_answer():
     missing = [f"{l.lesson}-q{e.number}" for l in LESSONS for e in l.exercises if not e.wrong]
     assert not missing
+
+
+TABLE_COMPLETE = {"01", "02", "03", "04", "05", "06", "07", "08"}  # 第 09、10 课合并后再加进来
+
+
+def test_table_has_three_correct_and_two_wrong_answers_per_exercise():
+    """参考答案加至少 2 个别的正确写法（别的类型、别的写法），至少 2 个典型错误答案。"""
+    thin = [f"{l.lesson}-q{e.number}（正确 {1 + len(e.right)}，错误 {len(e.wrong)}）"
+            for l in LESSONS if l.lesson in TABLE_COMPLETE for e in l.exercises
+            if len(e.right) < 2 or len(e.wrong) < 2]
+    assert not thin, "这些练习的用例不够：" + "、".join(thin)
+
+
+def test_no_feedback_contains_a_raw_traceback(table_rows):
+    raw = [r[6] for r in table_rows if "Traceback" in r[5] or 'File "' in r[5]]
+    assert not raw, f"这些用例的反馈里有原始的 traceback：{raw}"
 
 
 def test_docs_table_is_current(table_rows):

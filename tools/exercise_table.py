@@ -1,4 +1,4 @@
-"""生成（或检查）练习的测试表 docs/exercises.md：每道练习的参考答案和试过的典型错误答案，
+"""生成（或检查）练习的测试表 docs/exercises.md：每道练习的参考答案、其他正确写法和试过的典型错误答案，
 以及每个答案得到的反馈。表里的反馈是真正运行检查得到的（tests/test_exercises.py 逐条断言）。
 
 用法：python tools/exercise_table.py          # 重写 docs/exercises.md
@@ -28,7 +28,7 @@ def case_id(lesson: str, ex, index) -> str:
 
 
 def run_cases():
-    """对每道练习运行参考答案和每个典型错误答案，返回 (课, 练习, 标签, 期望片段, 状态, 反馈, 测试 id) 的列表。"""
+    """对每道练习运行参考答案、每个其他正确写法和每个典型错误答案，返回 (课, 练习, 标签, 期望片段, 状态, 反馈, 测试 id) 的列表。"""
     rows = []
     for lesson in lessons():
         for ex in lesson.exercises:
@@ -50,8 +50,9 @@ def render(rows) -> str:
     out = ["# 练习的测试表",
            "",
            "由 `tools/exercise_table.py` 根据 `d2lutils/exercises/lessonNN.py` 生成，不要手改；"
-           "`tests/test_exercises.py` 断言每一行（参考答案通过，每个典型错误答案得到含“期望片段”的反馈），"
-           "并检查本文件是最新的。",
+           "`tests/test_exercises.py` 断言每一行（参考答案和其他正确写法通过，每个典型错误答案得到含“期望片段”的反馈），"
+           "并检查本文件是最新的。`tests/test_exercise_near_miss.py` 另外把每个参考答案改动一点点"
+           "（整数 ±1、形状换序、翻转、转置、取负），断言都不通过。",
            ""]
     counts = {}
     for lesson, ex, *_ in rows:

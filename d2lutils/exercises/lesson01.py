@@ -1,4 +1,4 @@
-"""第 01 课《二维互相关运算》的练习与检查。"""
+"""第 1 课《二维互相关运算》的练习与检查。"""
 
 from __future__ import annotations
 
@@ -104,6 +104,38 @@ def _wrong4_noflip():
     return (conv2d_by_flip,)
 
 
+def _right4_axes():
+    def conv2d_by_flip(X, K):
+        from mxnet import nd
+        import d2lutils
+        return d2lutils.corr2d(X, nd.flip(K, axis=(0, 1)))
+    return (conv2d_by_flip,)
+
+
+def _right4_slices():
+    def conv2d_by_flip(X, K):
+        import d2lutils
+        return d2lutils.corr2d_fast(X, K[::-1, ::-1])
+    return (conv2d_by_flip,)
+
+
+def _wrong4_udflip():
+    def conv2d_by_flip(X, K):
+        from mxnet import nd
+        import d2lutils
+        return d2lutils.corr2d(X, nd.flip(K, axis=0))
+    return (conv2d_by_flip,)
+
+
+def _wrong4_full():
+    def conv2d_by_flip(X, K):
+        from mxnet import nd
+        import d2lutils
+        k_h, k_w = K.shape
+        return d2lutils.corr2d_fast(X, nd.flip(K, axis=(0, 1)), padding=(k_h - 1, k_w - 1))
+    return (conv2d_by_flip,)
+
+
 def _wrong4_oneflip():
     def conv2d_by_flip(X, K):
         from mxnet import nd
@@ -112,24 +144,34 @@ def _wrong4_oneflip():
     return (conv2d_by_flip,)
 
 
-# ---- 练习 5：对角线方向的边缘
-TRIL = onp.tril(onp.ones((6, 6)))
+# ---- 练习 5：角点（混合二阶差分）
+def _square():
+    S = onp.zeros((8, 8))
+    S[2:6, 2:6] = 1
+    return S
 
 
-def judge5(K_diag):
-    K = to_numpy(K_diag, "卷积核 K_diag")
+CORNERS = _corr(_square(), [[1, -1], [-1, 1]])   # 只在正方形的四个角上不为 0
+
+
+def judge5(K_corner):
+    K = to_numpy(K_corner, "卷积核 K_corner")
     if K.shape != (2, 2):
         raise Wrong(f"题目要求 2 × 2 的卷积核，你的形状是 {K.shape}。")
     if abs(K.sum()) > 1e-6:
         raise Wrong(f"在全是同一个值的区域，输出应为 0：卷积核的元素之和应为 0，你的是 {K.sum():g}。")
     X = _edge_image()
     if onp.abs(_corr(X, K)).max() > 1e-6:
-        raise Wrong("K_diag 对垂直边缘（第 01 课的 X）也有响应：左右两列的差在上下两行里要相互抵消。")
+        raise Wrong("K_corner 对垂直边缘（本课的 X）也有响应：左右两列的差在上下两行里要相互抵消。")
     if onp.abs(_corr(X.T, K)).max() > 1e-6:
-        raise Wrong("K_diag 对水平边缘（X.T）也有响应：上下两行的差在左右两列里要相互抵消。")
-    out = _corr(TRIL, K)
+        raise Wrong("K_corner 对水平边缘（X.T）也有响应：上下两行的差在左右两列里要相互抵消。")
+    out = _corr(_square(), K)
     if onp.abs(out).max() < 1e-6:
-        raise Wrong("K_diag 对对角线边缘也没有响应：这样的卷积核什么都检测不到。")
+        raise Wrong("K_corner 对正方形的角也没有响应：全为 0 的卷积核什么都检测不到。")
+    lit = sorted(zip(*onp.nonzero(onp.abs(out) > 1e-6)))
+    want = sorted(zip(*onp.nonzero(CORNERS)))
+    if lit != want:
+        raise Wrong(f"K_corner 在正方形上的响应不只在四个角：不为 0 的位置有 {len(lit)} 个。")
 
 
 # ---- 练习 6：一阶、二阶导数
@@ -139,9 +181,9 @@ SQUARE = (onp.arange(8.0) ** 2)[None, :]  # f(j) = j^2
 
 def judge6(K_d1, K_d2):
     K1 = to_numpy(K_d1, "一阶导数的卷积核 K_d1")
-    expect_float(K_d1, "K_d1")
     if K1.shape != (1, 3):
         raise Wrong(f"K_d1 应为 1 × 3（1 行 3 列），你的形状是 {K1.shape}。")
+    expect_float(K_d1, "K_d1", [[-0.5, 0, 0.5]])   # 只在 [[-0.5, 0, 0.5]] 被截成整数时说数据类型
     d1 = 2 * onp.arange(1.0, 7.0)[None, :]  # f'(j) = 2j，在窗口中心 j = 1..6
     expect_array(_corr(SQUARE, K1), d1, "K_d1 对 f(j)=j² 的输出（应为 2j）", known=[
         (2 * d1, "K_d1 的输出是导数的 2 倍：左右两个点相距 2，差要除以 2。"),
@@ -166,7 +208,14 @@ LESSON = Lesson("01", [
         reference=lambda: ((6, 5), _nd(EYE_OUT)),
         wrong=[Case("形状少算一列", lambda: ((6, 6), _nd(EYE_OUT)), "输出比输入窄"),
                Case("1 和 -1 对调", lambda: ((6, 5), _nd(-EYE_OUT)), "1 和 -1 对调了"),
-               Case("输出转置", lambda: ((6, 5), _nd(EYE_OUT.T)), "转置了")],
+               Case("输出转置", lambda: ((6, 5), _nd(EYE_OUT.T)), "转置了"),
+               Case("形状写成小数 (6.7, 5.2)", lambda: ((6.7, 5.2), _nd(EYE_OUT)), "都应该是整数"),
+               Case("形状的两维对调", lambda: ((5, 6), _nd(EYE_OUT)), "少的是列"),
+               Case("输出左右翻转", lambda: ((6, 5), _nd(EYE_OUT[:, ::-1].copy())), "左右翻转")],
+        right=[Case("列表形状、NumPy 数组", lambda: ([6, 5], EYE_OUT.copy()), ""),
+               Case("onp.shape 得到的形状、嵌套列表", lambda: (onp.shape(EYE_OUT), EYE_OUT.tolist()), ""),
+               Case("NumPy 整数的形状、float64 的 nd.array",
+                    lambda: ((onp.int64(6), onp.int64(5)), _nd(EYE_OUT).astype("float64")), "")],
         question="对单位矩阵 `nd.eye(6)` 用卷积核 `K`（$[1, -1]$）做互相关运算。先不运行，预测输出的形状 "
                  "`eye_shape`，再把你预测的输出写成数组 `eye_output`（可以用 `nd.zeros` 加赋值，"
                  "或直接写嵌套列表）。",
@@ -181,7 +230,11 @@ LESSON = Lesson("01", [
         """,
         reference=lambda: (84,),
         wrong=[Case("用输入的元素个数", lambda: (96,), "用了输入的元素个数"),
-               Case("只数输出元素", lambda: (42,), "还要做 k_h × k_w")],
+               Case("只数输出元素", lambda: (42,), "还要做 k_h × k_w"),
+               Case("少数一次", lambda: (83,), "偏小了")],
+        right=[Case("NumPy 整数（Y.size * K.size 的结果）", lambda: (onp.int64(84),), ""),
+               Case("浮点数 84.0", lambda: (84.0,), ""),
+               Case("一个元素的 nd 数组", lambda: (_nd([84]),), "")],
         question="对一张 $n_h \\times n_w$ 的输入，用 $k_h \\times k_w$ 的卷积核做互相关，一共要做多少次乘法？"
                  "对 $6 \\times 8$ 的 `X` 和 $1 \\times 2$ 的 `K` 算出具体数字 `num_mults`。",
         template="num_mults = ...\n"),
@@ -195,7 +248,11 @@ LESSON = Lesson("01", [
         reference=lambda: (_nd([[-1, 1]]),),
         wrong=[Case("原来的卷积核", lambda: (_nd([[1, -1]]),), "原来的卷积核"),
                Case("转置的卷积核", lambda: (_nd([[-1], [1]]),), "比较上下相邻"),
-               Case("放大了一倍", lambda: (_nd([[-2, 2]]),), "数值不对")],
+               Case("放大了一倍", lambda: (_nd([[-2, 2]]),), "数值不对"),
+               Case("1 × 1 的 -1", lambda: (_nd([[-1]]),), "形状应为")],
+        right=[Case("NumPy 数组", lambda: (onp.array([[-1.0, 1.0]]),), ""),
+               Case("嵌套列表", lambda: ([[-1, 1]],), ""),
+               Case("-K（float32 的 nd.array 取负）", lambda: (-_nd([[1, -1]]),), "")],
         question="设计一个卷积核 `K_neg`，使它对 `X` 的输出恰好是 `Y` 的相反数。",
         template="K_neg = ...   # 一个 nd.array\n"),
     Exercise(
@@ -208,29 +265,39 @@ LESSON = Lesson("01", [
         """,
         reference=_ref4,
         wrong=[Case("没有翻转", _wrong4_noflip, "不翻转卷积核"),
-               Case("只左右翻转", _wrong4_oneflip, "只把卷积核左右翻转")],
+               Case("只左右翻转", _wrong4_oneflip, "只把卷积核左右翻转"),
+               Case("只上下翻转", _wrong4_udflip, "只把卷积核上下翻转"),
+               Case("算成了 full 卷积（四周多填充了 k - 1）", _wrong4_full, "形状应为")],
+        right=[Case("nd.flip 一次翻转两个轴", _right4_axes, ""),
+               Case("用切片步长 -1 翻转、corr2d_fast", _right4_slices, "")],
         question="写一个函数 `conv2d_by_flip(X, K)`：用翻转卷积核再做互相关的方法计算**卷积运算**。"
                  "检查会用几组不同形状的整数矩阵与 SciPy 的 `convolve2d(..., mode='valid')` 比较。",
         template="def conv2d_by_flip(X, K):\n    # 在这里写你的代码，返回卷积运算的结果\n    return ...\n\n"),
     Exercise(
-        "01", 5, "对角线方向的边缘", ("K_diag",), judge5,
-        hint_text="[1, -1] 求左右之差；再对这个差求上下之差，左右方向和上下方向的变化都会被抵消，"
-                  "只剩对角线方向的变化。",
+        "01", 5, "角点检测器", ("K_corner",), judge5,
+        hint_text="[1, -1] 求左右之差；再对这个差求上下之差。垂直边缘在上下两行里一样、水平边缘在左右两列里一样，"
+                  "都会被抵消；只有左右和上下同时变化的地方（角）留下来。",
         solution_text="""
-            K_diag = nd.array([[1, -1], [-1, 1]])
-            它等于“先左右求差、再上下求差”：垂直边缘在上下两行里一样，水平边缘在左右两列里一样，
-            都被抵消；下三角图像在对角线附近的输出是 1 和 -1。[[1, 0], [0, -1]] 也比较对角线上的
-            两个像素，但它对垂直和水平边缘都有响应。
+            K_corner = nd.array([[1, -1], [-1, 1]])
+            它是“先左右求差、再上下求差”，即混合二阶差分 ∂²f/∂x∂y：垂直边缘在上下两行里一样，水平边缘在左右两列里一样，
+            都被抵消；在正方形上它只在四个角各有一个输出不为 0（左上、右下为 1，右上、左下为 -1）。
+            在 0/1 棋盘格上它处处输出 ±2（0/1 图像上的最大值），所以它是角点（棋盘格）检测器，而不是“对角线边缘”
+            检测器：像素图像上的斜边是一级一级的台阶，每一级都是一个角，所以斜边上也有响应（下三角图像上是 1、-1 交替）。
+            [[1, 0], [0, -1]] 比较对角线两端的像素，但它对垂直和水平边缘都有响应。
         """,
         reference=lambda: (_nd([[1, -1], [-1, 1]]),),
         wrong=[Case("只比较对角线两端", lambda: (_nd([[1, 0], [0, -1]]),), "对垂直边缘"),
                Case("元素和不为 0", lambda: (_nd([[1, 1], [1, 1]]),), "元素之和应为 0"),
-               Case("1 × 2 的卷积核", lambda: (_nd([[1, -1]]),), "2 × 2")],
-        question="设计一个 $2 \\times 2$ 的卷积核 `K_diag`：它在颜色一致的区域输出 0，对只有垂直边缘的 `X`、"
-                 "只有水平边缘的 `X.T` 也都输出 0，但对下三角图像 `nd.array(onp.tril(onp.ones((6, 6))))`"
-                 "（对角线及以下为 1）沿对角线有响应。",
-        template="K_diag = ...   # 2 x 2 的 nd.array\n"
-                 "# 想自己看看效果：import numpy as onp; corr2d(nd.array(onp.tril(onp.ones((6, 6)))), K_diag)\n"),
+               Case("1 × 2 的卷积核", lambda: (_nd([[1, -1]]),), "2 × 2"),
+               Case("全为 0", lambda: (_nd([[0, 0], [0, 0]]),), "什么都检测不到")],
+        right=[Case("符号相反也是角点检测器", lambda: (_nd([[-1, 1], [1, -1]]),), ""),
+               Case("放大 2 倍的嵌套列表", lambda: ([[2, -2], [-2, 2]],), ""),
+               Case("NumPy 数组", lambda: (onp.array([[1.0, -1.0], [-1.0, 1.0]]),), "")],
+        question="设计一个 $2 \\times 2$ 的卷积核 `K_corner`：它在颜色一致的区域输出 0，对只有垂直边缘的 `X`、"
+                 "只有水平边缘的 `X.T` 也都输出 0，但对一个白色正方形（`S = nd.zeros((8, 8)); S[2:6, 2:6] = 1`）"
+                 "在它的四个角上有响应。",
+        template="K_corner = ...   # 2 x 2 的 nd.array\n"
+                 "# 想自己看看效果：S = nd.zeros((8, 8)); S[2:6, 2:6] = 1; corr2d(S, K_corner)\n"),
     Exercise(
         "01", 6, "一阶导数和二阶导数", ("K_d1", "K_d2"), judge6,
         hint_text="中心差分 f'(j) ≈ (f(j+1) - f(j-1)) / 2；二阶差分 f''(j) ≈ f(j+1) - 2 f(j) + f(j-1)。"
@@ -238,8 +305,11 @@ LESSON = Lesson("01", [
         solution_text="""
             K_d1 = nd.array([[-0.5, 0, 0.5]])   # 中心差分：对二次函数恰好等于导数
             K_d2 = nd.array([[1, -2, 1]])       # 二阶差分：直线上为 0，j² 上处处为 2
-            [1, -1] 是一阶差分“左减右”，等于 -f'；把它转置就得到上下方向的导数。把 K_d2 和它的转置
-            相加得到 3 × 3 的拉普拉斯卷积核 [[0, 1, 0], [1, -4, 1], [0, 1, 0]]，它对任何方向的边缘都有响应。
+            [1, -1] 是一阶差分“左减右”，等于 -f'；把它转置就得到上下方向的导数。拉普拉斯卷积核是水平和竖直
+            两个二阶差分之和：先把 K_d2 和它的转置都放进 3 × 3 的数组（一个放在中间一行，一个放在中间一列），再相加：
+            L = nd.zeros((3, 3)); L[1, :] = K_d2[0]; L[:, 1] += K_d2[0]   # [[0, 1, 0], [1, -4, 1], [0, 1, 0]]
+            它对任何方向的边缘都有响应。直接写 K_d2 + K_d2.T 不对：(1, 3) 与 (3, 1) 广播成
+            [[2, -1, 2], [-1, -4, -1], [2, -1, 2]]。
         """,
         reference=lambda: (_nd([[-0.5, 0, 0.5]]), _nd([[1, -2, 1]])),
         wrong=[Case("一阶差分没有除以 2", lambda: (_nd([[-1, 0, 1]]), _nd([[1, -2, 1]])), "差要除以 2"),
@@ -247,7 +317,14 @@ LESSON = Lesson("01", [
                Case("二阶导数符号反了", lambda: (_nd([[-0.5, 0, 0.5]]), _nd([[-1, 2, -1]])), "符号反了"),
                Case("二阶导数对直线不为 0", lambda: (_nd([[-0.5, 0, 0.5]]), _nd([[1, -1, 1]])),
                     "线性函数"),
-               Case("整数数组（int32）除以 2", lambda: (_int_half(), _nd([[1, -2, 1]])), "数据类型是 int32")],
+               Case("整数数组（int32）除以 2", lambda: (_int_half(), _nd([[1, -2, 1]])), "数据类型是 int32"),
+               Case("整数数组（int32）忘了除以 2", lambda: (_nd([[-1, 0, 1]]).astype("int32"), _nd([[1, -2, 1]])),
+                    "差要除以 2"),
+               Case("K_d2 写成了 3 × 1", lambda: (_nd([[-0.5, 0, 0.5]]), _nd([[1, -2, 1]]).T), "1 × 3")],
+        right=[Case("嵌套列表", lambda: ([[-0.5, 0, 0.5]], [[1, -2, 1]]), ""),
+               Case("NumPy 数组；K_d2 是整数数组（不含小数，不必是浮点）",
+                    lambda: (onp.array([[-0.5, 0.0, 0.5]]), onp.array([[1, -2, 1]])), ""),
+               Case("浮点数组除以 2", lambda: (_nd([[-1, 0, 1]]) / 2, _nd([[1, -2, 1]])), "")],
         question="$[1, -1]$ 近似求水平方向的差分。写出两个 $1 \\times 3$ 的卷积核：`K_d1` 在窗口中心处近似一阶导数 "
                  "$f'(j)$（对 $f(j)=j^2$ 恰好得到 $2j$），`K_d2` 近似二阶导数 $f''(j)$"
                  "（对直线输出 0，对 $f(j)=j^2$ 处处输出 2）。",

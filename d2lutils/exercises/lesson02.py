@@ -1,13 +1,13 @@
-"""第 02 课《自定义卷积层》的练习与检查。"""
+"""第 2 课《自定义卷积层》的练习与检查。"""
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_function,
-               expect_number, expect_shape, fixed_rng, module_api, to_numpy)
+from . import (Case, Exercise, Lesson, Wrong, expect_array, expect_choice, expect_function,
+               expect_number, expect_own_code, expect_shape, fixed_rng, module_api, run_counted)
+
+LIBRARY = ("corr2d", "corr2d_fast", "corr2d_shift", "corr2d_rows", "corr2d_multi_in")
 
 
 def _corr(X, K):
@@ -32,28 +32,33 @@ def judge1(corr2d_stack, stack_grad_same):
     from mxnet import nd
     import d2lutils
 
-    try:
-        source = inspect.getsource(f)
-    except (OSError, TypeError):
-        source = "stack"
-    if "stack" not in source:
-        raise Wrong("题目要求把逐个算出的元素放进列表，再用 nd.stack 拼起来。")
     rng = fixed_rng(2)
     X, Y = d2lutils.edge_data()
     K = nd.array([[0.5, -0.3]])
     X2 = nd.array(rng.integers(-3, 4, size=(4, 5)))
     K2 = nd.array(rng.integers(-3, 4, size=(2, 2)))
     for A, B in [(X, K), (X2, K2)]:
-        got = call(f, A, B, what="corr2d_stack")
+        got, counter = run_counted(f, A, B, library=LIBRARY, what="corr2d_stack")
         expect_array(got, _corr(A.asnumpy(), B.asnumpy()), f"{A.shape} 的输入、{B.shape} 的卷积核时的输出")
+        expect_own_code(counter, "逐元素计算、再用 nd.stack 拼起来的 corr2d_stack")
     try:
         g = _grad_K(f, X, K, Y)
     except Exception as err:
-        if "nplace" in str(err):
+        text = str(err)
+        if "nplace" in text:
             raise Wrong("在 autograd.record() 里做了原地赋值（Y[i, j] = ...）："
                         "把每个元素算出来放进列表，最后用 nd.stack 拼起来。")
+        if "computational graph" in text or "differentiate" in text:
+            raise Wrong("你的函数把值取成了 Python 数，梯度断了：asscalar()、asnumpy()、float(...) 得到的数"
+                        "不在自动求导的记录里，nd.array(...) 再把它们变回数组也接不上。让每个元素保持为 NDArray"
+                        "（(X[i:i+h, j:j+w] * K).sum() 本身就是数组），直接放进列表交给 nd.stack。")
         raise
+    if not onp.abs(g).max():
+        raise Wrong("你的函数把值取成了 Python 数，梯度断了：求出的卷积核梯度全为 0。")
     expect_array(g, _grad_K(d2lutils.corr2d_fast, X, K, Y), "corr2d_stack 求出的卷积核梯度")
+    if not counter.ops["stack"]:
+        raise Wrong("结果和梯度都对，但题目要求把逐个算出的元素放进列表，再用 nd.stack 拼起来："
+                    "你的函数没有调用 nd.stack。")
     expect_choice(stack_grad_same, True, "预测 stack_grad_same", (True, False), known={
         False: "你的函数已经能求梯度，而且与 corr2d_fast 的相同：nd.stack、切片、乘法、求和都产生新数组，"
                "自动求导能记录它们；只是算子调用多、慢。"})
@@ -73,13 +78,57 @@ def _ref1():
 def _wrong1_inplace():
     from mxnet import nd
 
-    def corr2d_stack(X, K):  # 第 01 课那样逐元素赋值
+    def corr2d_stack(X, K):  # 第 1 课那样逐元素赋值
         h, w = K.shape
         Y = nd.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
         for i in range(Y.shape[0]):
             for j in range(Y.shape[1]):
                 Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
         return Y
+    return corr2d_stack, True
+
+
+def _wrong1_library():
+    def corr2d_stack(X, K):
+        import d2lutils
+        return d2lutils.corr2d_fast(X, K)
+    return corr2d_stack, True
+
+
+def _wrong1_asscalar():
+    from mxnet import nd
+
+    def corr2d_stack(X, K):  # 每个元素先取成 Python 数，再放进数组
+        h, w = K.shape
+        return nd.array([[(X[i:i + h, j:j + w] * K).sum().asscalar() for j in range(X.shape[1] - w + 1)]
+                         for i in range(X.shape[0] - h + 1)])
+    return corr2d_stack, True
+
+
+def _right1_flat():
+    from mxnet import nd
+
+    def corr2d_stack(X, K):  # 一个扁平的列表，一次 nd.stack，再 reshape
+        h, w = K.shape
+        o_h, o_w = X.shape[0] - h + 1, X.shape[1] - w + 1
+        items = []
+        for i in range(o_h):
+            for j in range(o_w):
+                items.append((X[i:i + h, j:j + w] * K).sum())
+        return nd.stack(*items).reshape((o_h, o_w))
+    return corr2d_stack, onp.True_
+
+
+def _right1_rows():
+    from mxnet import nd
+
+    def corr2d_stack(X, K):  # 每行 nd.stack 成 (o_w,)，各行沿 axis=0 拼起来
+        h, w = K.shape
+        rows = []
+        for i in range(X.shape[0] - h + 1):
+            rows.append(nd.stack(*[nd.sum(X[i:i + h, j:j + w] * K) for j in range(X.shape[1] - w + 1)],
+                                 axis=1)[0])
+        return nd.stack(*rows)
     return corr2d_stack, True
 
 
@@ -99,8 +148,20 @@ def judge3(shape_3x3):
 
 def judge4(weight_shape):
     expect_shape(weight_shape, (1, 1, 1, 2), "weight 的形状", known={
+        (1, 0, 1, 2): "(1, 0, 1, 2) 是第一次前向计算之前的形状：没有给 in_channels 时，Gluon 还不知道输入有几个通道，"
+                      "先记作 0（延后初始化，deferred initialization）。第一次把 (1, 1, 6, 8) 的数据交给层时，"
+                      "它从数据推断出输入通道数 1，这时才真正创建权重。",
         (1, 2): "nn.Conv2D 的权重多两个维度：(输出通道数, 输入通道数, 高, 宽)。",
         (1, 2, 1, 1): "顺序是 (输出通道数, 输入通道数, 高, 宽)：卷积核的高和宽在最后。"})
+
+
+def _weight_after_forward():
+    from mxnet import nd
+    from mxnet.gluon import nn
+    c4 = nn.Conv2D(channels=1, kernel_size=(1, 2))
+    c4.initialize()
+    c4(nd.ones((1, 1, 6, 8)))
+    return c4.weight.shape
 
 
 LESSON = Lesson("02", [
@@ -116,11 +177,15 @@ LESSON = Lesson("02", [
                 return nd.stack(*rows).reshape((X.shape[0] - h + 1, X.shape[1] - w + 1))
             stack_grad_same = True
             能求梯度，而且与 corr2d_fast 的梯度相同（都是精确的导数）：nd.stack 产生新数组，没有原地操作。
-            代价是算子调用次数与输出元素个数成正比，比平移相加慢得多（见第 05 课）。
+            代价是算子调用次数与输出元素个数成正比，比平移相加慢得多（见第 5 课）。
         """,
         reference=_ref1,
-        wrong=[Case("逐元素原地赋值（第 01 课的写法）", _wrong1_inplace, "原地赋值"),
-               Case("写对了函数却预测不能求梯度", lambda: (_ref1()[0], False), "能求梯度")],
+        wrong=[Case("逐元素原地赋值（第 1 课的写法）", _wrong1_inplace, "原地赋值"),
+               Case("写对了函数却预测不能求梯度", lambda: (_ref1()[0], False), "能求梯度"),
+               Case("只调用了 d2lutils.corr2d_fast", _wrong1_library, "这样能得到结果，但题目要你自己写出"),
+               Case("每个元素用 asscalar() 取成 Python 数", _wrong1_asscalar, "梯度断了")],
+        right=[Case("一个扁平的列表、np.True_ 的预测", _right1_flat, ""),
+               Case("逐行 nd.stack(axis=1)、nd.sum", _right1_rows, "")],
         question="不用原地赋值也能“逐元素”地算互相关：把每个输出元素算出来放进 Python 列表，最后用 `nd.stack` "
                  "拼起来。写出这样的 `corr2d_stack(X, K)`；先预测它能不能在 `autograd.record()` 里求梯度、"
                  "求出的卷积核梯度与 `corr2d_fast` 的是否相同（`stack_grad_same = True` 或 `False`）。",
@@ -140,7 +205,10 @@ LESSON = Lesson("02", [
         """,
         reference=lambda: (8, 4),
         wrong=[Case("每个元素只切一次", lambda: (4, 4), "slice 少算了一半"),
-               Case("乘法数成 8", lambda: (8, 8), "只乘一次")],
+               Case("乘法数成 8", lambda: (8, 8), "只乘一次"),
+               Case("slice 只切两次", lambda: (2, 4), "4 个元素")],
+        right=[Case("NumPy 整数（Counter 的值）", lambda: (onp.int64(8), onp.int64(4)), ""),
+               Case("浮点数", lambda: (8.0, 4.0), "")],
         question="对 $2 \\times 2$ 的卷积核，hybridize 之后的计算图里有几个 `slice`（`n_slice`）、"
                  "几个 `broadcast_mul`（`n_mul`）？先预测，再用本节构造计算图的方法数一数。",
         template="n_slice = ...\nn_mul = ...\n"),
@@ -153,23 +221,37 @@ LESSON = Lesson("02", [
         """,
         reference=lambda: ((4, 6),),
         wrong=[Case("与输入同样大", lambda: ((6, 8),), "没有填充"),
-               Case("少加 1", lambda: ((3, 5),), "n - k + 1")],
+               Case("少加 1", lambda: ((3, 5),), "n - k + 1"),
+               Case("高和宽对调", lambda: ((6, 4),), "顺序不对"),
+               Case("写成小数", lambda: ((4.0, 6.0),), "都应该是整数")],
+        right=[Case("列表", lambda: ([4, 6],), ""),
+               Case("输出的 .shape", lambda: (__import__("mxnet").nd.zeros((4, 6)).shape,), ""),
+               Case("NumPy 整数组成的元组", lambda: (tuple(onp.array([4, 6])),), "")],
         question="对 $6 \\times 8$ 的 `X` 用 $3 \\times 3$ 的 `d2lutils.Conv2D`，输出的形状 `shape_3x3` 是什么？",
         template="shape_3x3 = ...   # 例如 (2, 3)\n"),
     Exercise(
         "02", 4, "nn.Conv2D 的权重形状", ("weight_shape",), judge4,
-        hint_text="nn.Conv2D 的权重总是四维的：输出通道、输入通道、卷积核的高、宽（第 07 课细讲）。",
+        hint_text="nn.Conv2D 的权重总是四维的：输出通道、输入通道、卷积核的高、宽（第 7 课细讲）。"
+                  "没有给 in_channels 时，输入通道数要等第一次前向计算看到数据才知道。",
         solution_text="""
             weight_shape = (1, 1, 1, 2)
             nn.Conv2D 处理多通道的批量输入 (批量大小, 通道, 高, 宽)，权重的形状是
             (输出通道数, 输入通道数, k_h, k_w)；这里各有 1 个通道，所以多出两个长度为 1 的维度。
-            c4 = nn.Conv2D(channels=1, kernel_size=(1, 2), in_channels=1); c4.initialize(); print(c4.weight.shape)
+            c4 = nn.Conv2D(channels=1, kernel_size=(1, 2)); c4.initialize()
+            print(c4.weight.shape)                       # (1, 0, 1, 2)：还不知道输入通道数
+            c4(X.reshape((1, 1) + X.shape)); print(c4.weight.shape)   # (1, 1, 1, 2)
+            没有给 in_channels 时，Gluon 把输入通道数先记作 0，等第一次前向计算看到数据再推断出来
+            （延后初始化）；给了 in_channels=1 的层在创建时就知道完整的形状。
         """,
         reference=lambda: ((1, 1, 1, 2),),
         wrong=[Case("只写卷积核的高和宽", lambda: ((1, 2),), "多两个维度"),
-               Case("高宽放在前面", lambda: ((1, 2, 1, 1),), "顺序是")],
-        question="`nn.Conv2D(channels=1, kernel_size=(1, 2))` 的 `weight` 形状 `weight_shape` 是什么？"
-                 "为什么比我们的 `(1, 2)` 多两个维度？",
+               Case("高宽放在前面", lambda: ((1, 2, 1, 1),), "顺序是"),
+               Case("第一次前向之前打印的形状", lambda: ((1, 0, 1, 2),), "延后初始化")],
+        right=[Case("列表", lambda: ([1, 1, 1, 2],), ""),
+               Case("前向之后 c4.weight.shape", lambda: (_weight_after_forward(),), "")],
+        question="`c4 = nn.Conv2D(channels=1, kernel_size=(1, 2)); c4.initialize()` 之后立刻打印 `c4.weight.shape`，"
+                 "得到的是 `(1, 0, 1, 2)`。把形状为 $(1, 1, 6, 8)$ 的数据交给 `c4` 算一次之后，`c4.weight.shape`"
+                 "（`weight_shape`）是什么？为什么比我们的 `(1, 2)` 多两个维度，之前那个 0 又是什么意思？",
         template="weight_shape = ...\n"),
 ])
 

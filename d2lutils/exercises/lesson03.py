@@ -1,10 +1,10 @@
-"""第 03 课《学习卷积核》的练习与检查。"""
+"""第 3 课《学习卷积核》的练习与检查。"""
 
 from __future__ import annotations
 
 import numpy as onp
 
-from . import Case, Exercise, Lesson, Wrong, expect_array, expect_choice, expect_number, module_api
+from . import Case, Exercise, Lesson, Wrong, as_number, expect_array, expect_choice, expect_number, module_api
 
 TRENDS = ("一直下降", "一直上升", "先降后升")
 
@@ -36,11 +36,19 @@ def _edge_hessians():
     return 2 * V.T @ V
 
 
+LR_BELOW, LR_ABOVE = 0.02, 0.001   # 可以比真值小 2%；比上限大只容许 0.1%（四舍五入到 3 位有效数字的误差）
+
+
 def judge4(lr_max_all):
     H = _edge_hessians()
     lam_all = onp.linalg.eigvalsh(H).max()
     lam_k = onp.linalg.eigvalsh(H[:2, :2]).max()
-    expect_number(lr_max_all, 2 / lam_all, "学习率上限", rel=5e-3, known={
+    bound = 2 / lam_all
+    lr = as_number(lr_max_all, "学习率上限")
+    if bound * (1 + LR_ABOVE) < lr < 1.3 * bound:
+        raise Wrong(f"你写的 {lr:.4g} 比上限 2 / λ_max 大：用它训练时最陡的方向每步乘以 |1 - ηλ_max| = "
+                    f"{abs(1 - lr * lam_all):.3f} > 1，损失迟早发散。用 eigvalsh 算出的 λ_max 直接算 2 / λ_max。")
+    expect_number(lr, bound, "学习率上限", rel=LR_BELOW, above=LR_ABOVE, known={
         2 / lam_k: "这是只训练卷积核时的上限（λ_max = 60）：加上偏置后 H 是 3 × 3 的，λ_max 更大。",
         1 / lam_all: "上限是 2 / λ_max，不是 1 / λ_max。",
         lam_all / 2: "上限是 2 / λ_max：你把分子分母写反了。"})
@@ -64,7 +72,10 @@ LESSON = Lesson("03", [
         reference=lambda: ("先降后升", 1.1),
         wrong=[Case("预测一直下降", lambda: ("一直下降", 1.1), "迟早会主导"),
                Case("倍数写成 1 - ηλ", lambda: ("先降后升", -1.1), "绝对值"),
-               Case("倍数写成 ηλ", lambda: ("先降后升", 2.1), "不是 ηλ")],
+               Case("倍数写成 ηλ", lambda: ("先降后升", 2.1), "不是 ηλ"),
+               Case("选项写错字", lambda: ("先升后降", 1.1), "之一")],
+        right=[Case("选项带空格、倍数是 NumPy 标量", lambda: (" 先降后升 ", onp.float64(1.1)), ""),
+               Case("倍数写成算式 abs(1 - 0.035 * 60)", lambda: ("先降后升", abs(1 - 0.035 * 60)), "")],
         question="只训练卷积核时，学习率上限约为 0.033。用学习率 `0.035` 训练 `nn.Conv2D` 30 步，损失会怎样变化"
                  "（`trend_1` 取 `'一直下降'`、`'一直上升'`、`'先降后升'` 之一）？$(1, 1)$ 方向上的误差每步放大"
                  "多少倍（`factor_1`）？（提示：$\\mathbf{H}$ 的两个特征向量是 $(1, 1)$ 和 $(1, -1)$，"
@@ -82,7 +93,10 @@ LESSON = Lesson("03", [
         """,
         reference=lambda: ([[1.0], [-1.0]],),
         wrong=[Case("没有转置", lambda: ([[1.0, -1.0]],), "转置了"),
-               Case("符号反了", lambda: ([[-1.0], [1.0]],), "符号反了")],
+               Case("符号反了", lambda: ([[-1.0], [1.0]],), "符号反了"),
+               Case("写成了 [[1, 1]]", lambda: ([[1.0, 1.0]],), "形状应为")],
+        right=[Case("nd.array", lambda: (__import__("mxnet").nd.array([[1], [-1]]),), ""),
+               Case("训练 20 步后的权重（还差一点）", lambda: (onp.array([[0.995], [-0.993]]),), "")],
         question="把图像和标签都转置（`X2.T`、`Y2.T`），学一个 $2 \\times 1$ 的卷积核。预测它会学成什么"
                  "（`K_transposed`，写成数组）；然后用 `d2lutils.Conv2D` 和 `learn_kernel` 训练 20 步验证。",
         template="K_transposed = ...   # 你预测的 2 x 1 卷积核\n"),
@@ -97,7 +111,10 @@ LESSON = Lesson("03", [
             所以做实验时要在初始化之前显式设置种子，并且不要在中间插入别的随机调用。
         """,
         reference=lambda: (False,),
-        wrong=[Case("以为不变", lambda: (True,), "固定的序列")],
+        wrong=[Case("以为不变", lambda: (True,), "固定的序列"),
+               Case("写成字符串 'False'", lambda: ("False",), "之一")],
+        right=[Case("np.False_（比较两次损失得到的）", lambda: (onp.False_,), ""),
+               Case("0 维 NumPy 数组", lambda: (onp.array(12.234) == 12.080,), "")],
         question="在初始化之前先抽一个随机数（例如 `nd.random.uniform(shape=(1,))`），再重复本节开头的实验（`nn.Conv2D`，学习率 `3e-2`），"
                  "第一步的损失还是 12.080 吗（`same_loss_3 = True` 或 `False`）？",
         template="same_loss_3 = ...   # True 或 False\n"),
@@ -112,9 +129,16 @@ LESSON = Lesson("03", [
         """,
         reference=lambda: (2 / onp.linalg.eigvalsh(_edge_hessians()).max(),),
         wrong=[Case("用了只训练卷积核的上限", lambda: (2 / 60,), "只训练卷积核"),
-               Case("写成 1/λ", lambda: (1 / onp.linalg.eigvalsh(_edge_hessians()).max(),), "不是 1 / λ_max")],
+               Case("写成 1/λ", lambda: (1 / onp.linalg.eigvalsh(_edge_hessians()).max(),), "不是 1 / λ_max"),
+               Case("会发散的 0.02", lambda: (0.02,), "发散"),
+               Case("λ_max 取整成 124", lambda: (2 / 124,), "比上限 2 / λ_max 大")],
+        right=[Case("保留 3 位有效数字 0.0161", lambda: (0.0161,), ""),
+               Case("保留 2 位有效数字 0.016", lambda: (0.016,), ""),
+               Case("NumPy 标量（eigvalsh 的结果直接相除）",
+                    lambda: (onp.float64(2) / onp.linalg.eigvalsh(_edge_hessians()).max(),), "")],
         question="同时训练卷积核和偏置时，学习率的上限 `lr_max_all` 是多少？用本节算出的 $\\mathbf{H}$"
-                 "（$3 \\times 3$）计算，而不是读上面的打印结果。",
+                 "（$3 \\times 3$）计算，而不是读上面的打印结果。答案可以比真值小 2% 以内（例如只保留 2 位有效数字），"
+                 "但不能比上限大（四舍五入到 3 位有效数字的误差除外）：比上限大的学习率会让训练发散。",
         template="lr_max_all = ...\n"),
 ])
 

@@ -1,6 +1,8 @@
-"""第 04 课《在 CPU 和 GPU 上计算》的练习与检查。"""
+"""第 4 课《在 CPU 和 GPU 上计算》的练习与检查。"""
 
 from __future__ import annotations
+
+import numpy as onp
 
 from . import Case, Exercise, Lesson, expect_choice, module_api
 
@@ -26,8 +28,10 @@ def judge2(changes_other, changes_same):
 def judge3(error_3):
     expect_choice(error_3, "RuntimeError", "error_3", ERRORS, known={
         "没有错误": "参数只留在 other 上以后，Gluon 在 ctx 上找不到参数：数据在哪个设备，参数就要在哪个设备上有一份。",
-        "MXNetError": "MXNetError 是算子在 C++ 里报的错；这里还没到算子，Gluon 取参数时就发现参数不在数据的设备上。",
-        "ValueError": "不是参数形状的问题：报错说参数“没有在这个设备上初始化”。"})
+        "MXNetError": "MXNetError 是 RuntimeError 的子类，是算子在 C++ 里报的错；这里还没到算子，Gluon 取参数时就发现"
+                      "参数不在数据的设备上，报的正是 RuntimeError 本身：type(err).__name__ 是 'RuntimeError'。",
+        "ValueError": "ValueError 是 d2lutils.learn_kernel 在训练前自己检查设备时报的错（本节前面那个单元格）；"
+                      "这里直接调用 net2(...)，没有经过 learn_kernel，报错的是 Gluon 本身。"})
 
 
 LESSON = Lesson("04", [
@@ -40,7 +44,10 @@ LESSON = Lesson("04", [
         """,
         reference=lambda: (True, False),
         wrong=[Case("以为 copyto 不复制", lambda: (True, True), "copyto 总是复制"),
-               Case("以为 as_in_context 总复制", lambda: (False, False), "只在需要时复制")],
+               Case("以为 as_in_context 总复制", lambda: (False, False), "只在需要时复制"),
+               Case("写成字符串", lambda: ("True", "False"), "之一")],
+        right=[Case("np.True_、np.False_", lambda: (onp.True_, onp.False_), ""),
+               Case("0 维 NumPy 布尔数组", lambda: (onp.array(True), onp.array(False)), "")],
         question="`y` 在 `other` 上。`y.as_in_context(other) is y`（`same_as_in_context`）和 "
                  "`y.copyto(other) is y`（`same_copyto`）分别是 `True` 还是 `False`？先预测，再运行验证。",
         template="same_as_in_context = ...   # True 或 False\nsame_copyto = ...\n"),
@@ -57,7 +64,10 @@ LESSON = Lesson("04", [
         reference=lambda: (False, True),
         wrong=[Case("以为两种都会改到 a", lambda: (True, True), "必须复制"),
                Case("以为两种都不会改到 a", lambda: (False, False), "b is a"),
-               Case("两种情形弄反了", lambda: (True, False), "必须复制")],
+               Case("两种情形弄反了", lambda: (True, False), "必须复制"),
+               Case("写成 0 和 1", lambda: (0, 1), "之一")],
+        right=[Case("np.False_、np.True_（比较数组得到的）", lambda: (onp.False_, onp.True_), ""),
+               Case("(a == 7).sum() == 3 这样的比较", lambda: (bool(onp.zeros(3).sum() == 21), 3 == 3), "")],
         question="`a = nd.zeros((3,), ctx=ctx)`。先 `b = a.as_in_context(other)`，再 `b[:] = 7`：`a` 会变吗"
                  "（`changes_other`）？如果换成 `b = a.as_in_context(ctx)`，再 `b[:] = 7` 呢（`changes_same`）？"
                  "先预测，再运行验证。",
@@ -77,10 +87,16 @@ LESSON = Lesson("04", [
         """,
         reference=lambda: ("RuntimeError",),
         wrong=[Case("以为能正常运行", lambda: ("没有错误",), "参数就要在哪个设备上"),
-               Case("以为是算子报错", lambda: ("MXNetError",), "Gluon 取参数时")],
+               Case("以为是算子报错", lambda: ("MXNetError",), "Gluon 取参数时"),
+               Case("写的是 MXNetError 这个类", lambda: (__import__("mxnet").base.MXNetError,), "RuntimeError 的子类"),
+               Case("以为是 learn_kernel 的 ValueError", lambda: ("ValueError",), "没有经过 learn_kernel")],
+        right=[Case("异常类 RuntimeError 本身", lambda: (RuntimeError,), ""),
+               Case("带空格的 'RuntimeError '", lambda: ("RuntimeError ",), ""),
+               Case("大小写不同的 'runtimeerror'", lambda: ("runtimeerror",), "")],
         question="把 `net2`（参数在 `ctx` 和 `other` 两个设备上）的参数用 `reset_ctx` 只留在 `other` 上，"
                  "再把 `ctx` 上的数据交给它，会发生什么？`error_3` 写出报错的类型名"
-                 "（`'RuntimeError'`、`'MXNetError'`、`'ValueError'`）或 `'没有错误'`。",
+                 "（`'RuntimeError'`、`'MXNetError'`、`'ValueError'`）或 `'没有错误'`。注意 `MXNetError` 是 `RuntimeError` "
+                 "的子类：这里问的是确切的类型，即 `type(err).__name__`。",
         template="error_3 = ...   # 'RuntimeError'、'MXNetError'、'ValueError' 或 '没有错误'\n"),
 ])
 

@@ -1,11 +1,11 @@
-"""第 05 课《为什么要向量化》的练习与检查。"""
+"""第 5 课《为什么要向量化》的练习与检查。"""
 
 from __future__ import annotations
 
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, call, count_indexing, expect_array, expect_function,
-               expect_number, expect_shape, fixed_rng, loop_count, module_api)
+from . import (Case, Exercise, Lesson, Wrong, as_number, expect_array, expect_function, expect_own_code,
+               expect_shape, fixed_rng, module_api, run_counted)
 
 
 def _nd(a):
@@ -35,14 +35,22 @@ def judge1(cols_shape):
 def judge2(corr2d_multi_in_im2col):
     f = expect_function(corr2d_multi_in_im2col, "corr2d_multi_in_im2col")
     rng = fixed_rng(3)
+    counts = []
     for shape_x, shape_k in [((2, 4, 4), (2, 2, 2)), ((3, 5, 6), (3, 2, 3))]:
         A = rng.integers(-3, 4, size=shape_x)
         B = rng.integers(-3, 4, size=shape_k)
-        got = call(f, _nd(A), _nd(B), what="corr2d_multi_in_im2col")
+        got, counter = run_counted(f, _nd(A), _nd(B), library=("corr2d_multi_in", "corr2d_multi_in_out"),
+                                   what="corr2d_multi_in_im2col")
         expect_array(got, _corr_multi(A, B), f"输入 {shape_x}、卷积核 {shape_k} 时的输出")
-    if loop_count(f):
-        raise Wrong("结果对了，但你用了 Python 循环：题目要求整个计算只用一次 im2col 和一次 nd.dot，"
-                    "所有通道的窗口已经摞在展开矩阵的同一列里。")
+        expect_own_code(counter, "用一次 im2col 和一次 nd.dot 的多输入通道互相关")
+        if counter.ops["im2col"] != 1:
+            raise Wrong(f"结果对了，但题目要求整个计算只用一次 im2col 和一次 nd.dot（所有通道的窗口已经摞在展开矩阵的"
+                        f"同一列里）：在 {shape_x[0]} 个通道的输入上，你的函数调用了 im2col {counter.ops['im2col']} 次、"
+                        f"dot {counter.ops['dot']} 次。")
+        counts.append((counter.total, counter.indexing))
+    if counts[0] != counts[1]:
+        raise Wrong(f"结果对了，但算子调用的次数随通道数和输出大小增长（2 个通道时 {counts[0][0]} 次，3 个通道时 "
+                    f"{counts[1][0]} 次）：你在用 Python 循环逐个通道或逐个元素计算。一次 im2col 和一次 nd.dot 就够了。")
 
 
 def _ref2():
@@ -61,6 +69,41 @@ def _wrong2_loop():
     return (corr2d_multi_in_im2col,)
 
 
+def _wrong2_channel_dots():
+    def corr2d_multi_in_im2col(X, K):
+        from mxnet import nd
+        import d2lutils
+        o_h, o_w = X.shape[1] - K.shape[1] + 1, X.shape[2] - K.shape[2] + 1
+        return sum(nd.dot(K[c].reshape((1, -1)), d2lutils.im2col(X[c], K.shape[1:]))
+                   for c in range(X.shape[0])).reshape((o_h, o_w))
+    return (corr2d_multi_in_im2col,)
+
+
+def _wrong2_library():
+    def corr2d_multi_in_im2col(X, K):
+        import d2lutils
+        return d2lutils.corr2d_multi_in(X, K)
+    return (corr2d_multi_in_im2col,)
+
+
+def _right2_listcomp():
+    def corr2d_multi_in_im2col(X, K):  # 输出形状用列表推导式算：没有对数据循环
+        from mxnet import nd
+        import d2lutils
+        o_h, o_w = [n - k + 1 for n, k in zip(X.shape[1:], K.shape[1:])]
+        return nd.dot(K.reshape((1, -1)), d2lutils.im2col(X, K.shape[1:])).reshape((o_h, o_w))
+    return (corr2d_multi_in_im2col,)
+
+
+def _right2_genexp():
+    def corr2d_multi_in_im2col(X, K):  # 输出形状用生成器表达式，K 先展平成一维
+        from mxnet import nd
+        import d2lutils
+        out_shape = tuple(n - k + 1 for n, k in zip(X.shape[1:], K.shape[1:]))
+        return nd.dot(K.reshape((-1,)), d2lutils.im2col(X, K.shape[1:])).reshape(out_shape)
+    return (corr2d_multi_in_im2col,)
+
+
 def _wrong2_noreshape():
     def corr2d_multi_in_im2col(X, K):
         from mxnet import nd
@@ -76,10 +119,11 @@ MB_IM2COL, MB_ROWS = KS * KS * O * O * 4 / 2 ** 20, KS * N * O * 4 / 2 ** 20
 
 def judge3(mb_im2col, mb_rows):
     for value, mib, what in [(mb_im2col, MB_IM2COL, "im2col 的展开矩阵"), (mb_rows, MB_ROWS, "按行展开的矩阵")]:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise Wrong(f"{what}的大小应该是一个数（单位 MB），你给的是 {value!r}。")
-        if abs(value - mib) <= 0.6 or abs(value - mib * 2 ** 20 / 1e6) <= 0.6:
+        value = as_number(value, f"{what}的大小（单位 MB）")
+        if abs(value - mib) <= 0.6:
             continue
+        if abs(value - mib * 2 ** 20 / 1e6) <= 0.6:
+            raise Wrong(f"{what}：你按 1 MB = 10^6 字节算了，题目按 1 MB = 2^20 字节算（差约 5%）。")
         if what.startswith("im2col") and abs(value - KS * KS * N * N * 4 / 2 ** 20) <= 0.6:
             raise Wrong("你用了输入的大小 1024 × 1024：窗口只有 (1024-7+1)² 个，展开矩阵是 49 × 1018²。")
         if abs(value * 4 - mib) <= 1:
@@ -92,14 +136,22 @@ def judge4(corr2d_shift_stride):
     rng = fixed_rng(4)
     A = rng.integers(-3, 4, size=(7, 8))
     B = rng.integers(-3, 4, size=(3, 2))
+    library = ("corr2d_shift", "corr2d_fast", "corr2d_rows")
+    counters = []
     for s in (1, 2, 3):
-        got = call(f, _nd(A), _nd(B), s, what="corr2d_shift_stride")
+        got, counter = run_counted(f, _nd(A), _nd(B), s, library=library, what="corr2d_shift_stride")
         expect_array(got, _corr_multi(A, B, stride=s), f"步幅 {s} 时的输出")
-    with count_indexing() as counter:
-        call(f, _nd(onp.ones((20, 20))), _nd(onp.ones((2, 2))), 2, what="corr2d_shift_stride")
-    if counter.count > 30:
-        raise Wrong(f"结果对了，但在 20 × 20 的输入上数组的下标读写做了 {counter.count} 次：你在逐个输出元素循环。"
-                    "平移相加只对卷积核的元素循环（2 × 2 的卷积核只循环 4 次），每次用 nd.slice 的 step 参数取一整块隔行隔列的切片。")
+        counters.append(counter)
+    for counter in counters:
+        expect_own_code(counter, "带步幅的平移相加")
+    counts = []
+    for n in (20, 40):   # 同样 2 × 2 的卷积核、步幅 2：输出 10 × 10 和 20 × 20
+        _, counter = run_counted(f, _nd(onp.ones((n, n))), _nd(onp.ones((2, 2))), 2, what="corr2d_shift_stride")
+        counts.append(counter.total + counter.indexing)
+    if counts[1] > counts[0]:
+        raise Wrong(f"结果对了，但算子调用和下标读写的次数随输出变大而增长（输出 10 × 10 时 {counts[0]} 次，"
+                    f"20 × 20 时 {counts[1]} 次）：你在逐个输出元素循环。平移相加只对卷积核的元素循环"
+                    "（2 × 2 的卷积核只循环 4 次），每次用 nd.slice 的 step 参数取一整块隔行隔列的切片。")
 
 
 def _ref4():
@@ -128,6 +180,48 @@ def _wrong4_elementwise():
     return (corr2d_shift_stride,)
 
 
+def _wrong4_slice_per_output():
+    def corr2d_shift_stride(X, K, stride):  # 每个输出元素一次 nd.slice
+        from mxnet import nd
+        k_h, k_w = K.shape
+        o_h, o_w = (X.shape[0] - k_h) // stride + 1, (X.shape[1] - k_w) // stride + 1
+        return nd.stack(*[(nd.slice(X, begin=(i * stride, j * stride), end=(i * stride + k_h, j * stride + k_w))
+                           * K).sum() for i in range(o_h) for j in range(o_w)]).reshape((o_h, o_w))
+    return (corr2d_shift_stride,)
+
+
+def _wrong4_library():
+    def corr2d_shift_stride(X, K, stride):
+        import d2lutils
+        return d2lutils.corr2d_shift(X, K, stride=stride)
+    return (corr2d_shift_stride,)
+
+
+def _right4_basic_slicing():
+    def corr2d_shift_stride(X, K, stride):  # 带步长的切片 X[a:...:s, b:...:s]，权重先取成 NumPy
+        k_h, k_w = K.shape
+        o_h, o_w = (X.shape[0] - k_h) // stride + 1, (X.shape[1] - k_w) // stride + 1
+        weights = K.asnumpy()
+        Y = 0
+        for a in range(k_h):
+            for b in range(k_w):
+                Y = Y + float(weights[a, b]) * X[a:a + stride * (o_h - 1) + 1:stride,
+                                                 b:b + stride * (o_w - 1) + 1:stride]
+        return Y
+    return (corr2d_shift_stride,)
+
+
+def _right4_list_sum():
+    def corr2d_shift_stride(X, K, stride):  # 先把所有平移切片放进列表，再 nd.add_n 一次相加
+        from mxnet import nd
+        k_h, k_w = K.shape
+        o_h, o_w = (X.shape[0] - k_h) // stride + 1, (X.shape[1] - k_w) // stride + 1
+        parts = [K[a, b] * nd.slice(X, begin=(a, b), end=(a + stride * (o_h - 1) + 1, b + stride * (o_w - 1) + 1),
+                                    step=(stride, stride)) for a in range(k_h) for b in range(k_w)]
+        return nd.add_n(*parts)
+    return (corr2d_shift_stride,)
+
+
 def _wrong4_nostride():
     def corr2d_shift_stride(X, K, stride):
         import d2lutils
@@ -147,7 +241,10 @@ LESSON = Lesson("05", [
         reference=lambda: ((6, 12),),
         wrong=[Case("行列对调", lambda: ((12, 6),), "每一列是一个窗口"),
                Case("忘了步幅", lambda: ((6, 42),), "忘了步幅"),
-               Case("忘了填充", lambda: ((6, 6),), "忘了填充")],
+               Case("忘了填充", lambda: ((6, 6),), "忘了填充"),
+               Case("写成小数", lambda: ((6.0, 12.0),), "都应该是整数")],
+        right=[Case("列表", lambda: ([6, 12],), ""),
+               Case("im2col 结果的 .shape", lambda: (__import__("mxnet").nd.zeros((6, 12)).shape,), "")],
         question="对 $5 \\times 7$ 的输入、$2 \\times 3$ 的窗口、填充 1、步幅 2，`d2lutils.im2col` 返回的展开矩阵"
                  "是什么形状（`cols_shape`）？",
         template="cols_shape = ...\n"),
@@ -159,15 +256,21 @@ LESSON = Lesson("05", [
             def corr2d_multi_in_im2col(X, K):
                 o_h, o_w = X.shape[1] - K.shape[1] + 1, X.shape[2] - K.shape[2] + 1
                 return nd.dot(K.reshape((1, -1)), d2lutils.im2col(X, K.shape[1:])).reshape((o_h, o_w))
-            检查与 NumPy 的逐通道互相关之和比较（两组形状），并要求函数里没有 Python 循环。
+            检查与 NumPy 的逐通道互相关之和比较（两组形状），并数你的函数调用的 MXNet 算子：
+            只有一次 im2col，算子的个数不随通道数增长（算输出形状用推导式没关系）。
         """,
         reference=_ref2,
-        wrong=[Case("逐通道循环（值对但没有向量化）", _wrong2_loop, "用了 Python 循环"),
-               Case("忘了变回 (高, 宽)", _wrong2_noreshape, "形状应为")],
-        question="（预习第 07 课）输入有 $c$ 个通道时，卷积核也有 $c$ 个通道，输出是每个通道各自做互相关再相加的结果。"
+        wrong=[Case("逐通道循环（值对但没有向量化）", _wrong2_loop, "只用一次 im2col"),
+               Case("忘了变回 (高, 宽)", _wrong2_noreshape, "形状应为"),
+               Case("逐通道 im2col 和 dot", _wrong2_channel_dots, "调用了 im2col 2 次"),
+               Case("只调用了 d2lutils.corr2d_multi_in", _wrong2_library, "这样能得到结果，但题目要你自己写出")],
+        right=[Case("输出形状用列表推导式", _right2_listcomp, ""),
+               Case("输出形状用生成器表达式、K 展平成一维", _right2_genexp, "")],
+        question="（预习第 7 课）输入有 $c$ 个通道时，卷积核也有 $c$ 个通道，输出是每个通道各自做互相关再相加的结果。"
                  "`d2lutils.im2col` 对 $(c, h, w)$ 的输入把所有通道的同一个窗口摞在同一列里（每列 $c k_h k_w$ 个元素）。"
                  "写出 `corr2d_multi_in_im2col(X, K)`（`X` 为 $(c, h, w)$，`K` 为 $(c, k_h, k_w)$）：只用一次 "
-                 "`d2lutils.im2col` 和一次 `nd.dot`，不用 Python 循环。检查会与逐通道互相关再相加的结果比较。",
+                 "`d2lutils.im2col` 和一次 `nd.dot`，不对通道或元素循环。检查会与逐通道互相关再相加的结果比较，并数一数你的函数"
+                 "调用了哪些 MXNet 算子。",
         template="def corr2d_multi_in_im2col(X, K):\n    # 一次 im2col、一次 nd.dot，不用循环\n    return ...\n"),
     Exercise(
         "05", 3, "展开矩阵占多少内存", ("mb_im2col", "mb_rows"), judge3,
@@ -180,7 +283,12 @@ LESSON = Lesson("05", [
         """,
         reference=lambda: (MB_IM2COL, MB_ROWS),
         wrong=[Case("用了输入的大小", lambda: (KS * KS * N * N * 4 / 2 ** 20, MB_ROWS), "输入的大小"),
-               Case("忘了每个元素 4 字节", lambda: (MB_IM2COL / 4, MB_ROWS), "乘以 4")],
+               Case("忘了每个元素 4 字节", lambda: (MB_IM2COL / 4, MB_ROWS), "乘以 4"),
+               Case("两个大小对调", lambda: (MB_ROWS, MB_IM2COL), "大小不对"),
+               Case("按 1 MB = 10^6 字节算", lambda: (MB_IM2COL * 2 ** 20 / 1e6, MB_ROWS), "10^6 字节")],
+        right=[Case("NumPy 整数和 float32（四舍五入的 MB）", lambda: (onp.int64(194), onp.float32(27.8)), ""),
+               Case("np.float32(193.7) 和 np.int64(28)", lambda: (onp.float32(193.7), onp.int64(28)), ""),
+               Case("算式直接写在答案里", lambda: (7 * 7 * 1018 ** 2 * 4 / 2 ** 20, 7 * 1024 * 1018 * 4 / 2 ** 20), "")],
         question="对 $1024 \\times 1024$ 的输入和 $7 \\times 7$ 的卷积核，im2col 的展开矩阵（`mb_im2col`）"
                  "和按行展开的展开矩阵（`mb_rows`）在 float32 下各占多少 MB（1 MB = $2^{20}$ 字节）？",
         template="mb_im2col = ...\nmb_rows = ...\n"),
@@ -202,10 +310,15 @@ LESSON = Lesson("05", [
         """,
         reference=_ref4,
         wrong=[Case("逐个输出元素循环（值对但没有向量化）", _wrong4_elementwise, "逐个输出元素循环"),
-               Case("忽略了 stride", _wrong4_nostride, "形状应为")],
-        question="给本节的 `corr2d_shift` 加上步幅参数：写出 `corr2d_shift_stride(X, K, stride)`"
+               Case("忽略了 stride", _wrong4_nostride, "形状应为"),
+               Case("每个输出元素一次 nd.slice", _wrong4_slice_per_output, "逐个输出元素循环"),
+               Case("只调用了 d2lutils.corr2d_shift", _wrong4_library, "这样能得到结果，但题目要你自己写出")],
+        right=[Case("带步长的下标切片、权重取成 Python 数", _right4_basic_slicing, ""),
+               Case("切片放进列表、nd.add_n 相加", _right4_list_sum, "")],
+        question="给第 2 课的平移相加（`d2lutils.corr2d_shift`）加上步幅参数：写出 `corr2d_shift_stride(X, K, stride)`"
                  "（提示：`X[a:a + ..., b:b + ...]` 换成带 `step` 参数的 `nd.slice`）。只对卷积核的元素循环；"
-                 "检查会与 `d2lutils.corr2d_shift(X, K, stride=s)` 比较，并数一数数组下标读写的次数。",
+                 "检查会与 `d2lutils.corr2d_shift(X, K, stride=s)` 比较，并在两种大小的输入上数一数你的函数调用 MXNet 算子"
+                 "和读写数组下标的次数（不应随输出变大而增长）。",
         template="def corr2d_shift_stride(X, K, stride):\n    # 在这里写你的代码\n    return ...\n"),
 ])
 

@@ -1,4 +1,4 @@
-"""第 07 课《多输入多输出通道》的练习与检查。"""
+"""第 7 课《多输入多输出通道》的练习与检查。"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as onp
 from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_function,
                expect_number, expect_shape, fixed_rng, module_api, to_numpy)
 
-# 第 07 课开头的 2 通道输入：通道 0 是竖直边缘，通道 1 是水平边缘
+# 第 7 课开头的 2 通道输入：通道 0 是竖直边缘，通道 1 是水平边缘
 X2 = onp.array([[[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]],
                 [[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]]], dtype=float)
 
@@ -30,7 +30,9 @@ def judge1(out_shape_1, params_1):
 def judge2(weights_2, mults_2):
     expect_number(weights_2, 4608, "权重个数", known={
         4640: "题目问的是权重，不含 32 个偏置。",
-        288: "每个输出通道都有自己的 16 × 3 × 3 卷积核：再乘以 32。"})
+        288: "288 = 32 × 3 × 3：少乘了输入通道数。每个输出通道的卷积核覆盖全部 16 个输入通道，"
+             "形状是 16 × 3 × 3，所以权重共 32 × 16 × 3 × 3。",
+        144: "144 = 16 × 3 × 3 只是一个输出通道的卷积核：32 个输出通道各有一个，再乘以 32。"})
     expect_number(mults_2, 73728, "乘法次数", known={
         4608: "每个输出位置（4 × 4 个）都要把全部权重用一遍：4608 × 16。",
         4608 * 64: "输出是 4 × 4 = 16 个位置，不是 8 × 8。"})
@@ -74,6 +76,37 @@ def _wrong4_2d():
     return True, merge_1x1
 
 
+def _wrong4_order():
+    def merge_1x1(A, B):  # 先 A 后 B 写成了 A B：矩阵形状对不上，nd.dot 报错
+        from mxnet import nd
+        return nd.dot(A.reshape((A.shape[0], -1)), B.reshape((B.shape[0], -1))).reshape(
+            (B.shape[0], A.shape[1], 1, 1))
+    return True, merge_1x1
+
+
+def _wrong4_transposed():
+    def merge_1x1(A, B):  # 得到 (B A) 的转置，再硬 reshape 成 (2, 3, 1, 1)
+        from mxnet import nd
+        return nd.dot(A.reshape((A.shape[0], -1)).T, B.reshape((B.shape[0], -1)).T).reshape(
+            (B.shape[0], A.shape[1], 1, 1))
+    return True, merge_1x1
+
+
+def _right4_einsum():
+    def merge_1x1(A, B):
+        from mxnet import nd
+        return nd.array(onp.einsum("oi,ij->oj", B.asnumpy()[:, :, 0, 0], A.asnumpy()[:, :, 0, 0])[:, :, None, None])
+    return onp.True_, merge_1x1
+
+
+def _right4_expand():
+    def merge_1x1(A, B):
+        from mxnet import nd
+        M = nd.dot(B[:, :, 0, 0], A[:, :, 0, 0])
+        return M.expand_dims(axis=2).expand_dims(axis=3)
+    return True, merge_1x1
+
+
 def judge5(mults_grad_X, mults_grad_K, ratio_5):
     expect_number(mults_grad_X, 73728, "对输入求梯度的乘法次数", known={
         4608: "输入梯度的每个元素要收集所有覆盖它的输出位置和输出通道：总次数与前向一样，每个 (输出元素, 权重) 对乘一次。"})
@@ -96,20 +129,27 @@ LESSON = Lesson("07", [
         reference=lambda: ((8, 32, 32), 608),
         wrong=[Case("用了输入的通道数", lambda: ((3, 32, 32), 608), "卷积核的第一维"),
                Case("忘了填充", lambda: ((8, 28, 28), 608), "填充 2"),
-               Case("忘了偏置", lambda: ((8, 32, 32), 600), "含偏置")],
+               Case("忘了偏置", lambda: ((8, 32, 32), 600), "含偏置"),
+               Case("通道放在最后", lambda: ((32, 32, 8), 608), "顺序不对")],
+        right=[Case("列表和 NumPy 整数", lambda: ([8, 32, 32], onp.int64(608)), ""),
+               Case("输出的 .shape[1:]", lambda: (__import__("mxnet").nd.zeros((1, 8, 32, 32)).shape[1:], 608.0), "")],
         question="输入形状为 $(3, 32, 32)$，卷积核形状为 $(8, 3, 5, 5)$，填充 2、步幅 1，输出形状 `out_shape_1` "
                  "是什么？卷积层有多少个参数（含偏置，`params_1`）？",
         template="out_shape_1 = ...\nparams_1 = ...\n"),
     Exercise(
-        "07", 2, "LeNet 第二个卷积层的代价", ("weights_2", "mults_2"), judge2,
+        "07", 2, "一个卷积层的代价", ("weights_2", "mults_2"), judge2,
         hint_text="权重 c_o × c_i × k × k；乘法次数 = 权重个数 × 输出的 h × w。",
         solution_text="""
             weights_2, mults_2 = conv_cost(16, 32, 3, 4, 4)   # 4608, 73728
         """,
         reference=lambda: (4608, 73728),
         wrong=[Case("权重算上偏置", lambda: (4640, 73728), "不含 32 个偏置"),
-               Case("乘法只算一个位置", lambda: (4608, 4608), "每个输出位置")],
-        question="在第 09 课的 LeNet 中，第二个卷积层的输入有 16 个通道、输出有 32 个通道，卷积核为 $3 \\times 3$，"
+               Case("乘法只算一个位置", lambda: (4608, 4608), "每个输出位置"),
+               Case("权重少乘输入通道数（288）", lambda: (288, 73728), "少乘了输入通道数"),
+               Case("只算一个输出通道的卷积核（144）", lambda: (144, 73728), "只是一个输出通道")],
+        right=[Case("NumPy 整数", lambda: (onp.int64(4608), onp.int64(73728)), ""),
+               Case("浮点数", lambda: (4608.0, 73728.0), "")],
+        question="一个卷积层的输入有 16 个通道、输出有 32 个通道，卷积核为 $3 \\times 3$，"
                  "输出为 $4 \\times 4$。它有多少个权重（`weights_2`，不含偏置）？处理一张图像要做多少次乘法（`mults_2`）？",
         template="weights_2 = ...\nmults_2 = ...\n"),
     Exercise(
@@ -122,7 +162,10 @@ LESSON = Lesson("07", [
         """,
         reference=lambda: (_nd(onp.ones((1, 2, 1, 1))),),
         wrong=[Case("输入输出通道对调", lambda: (_nd(onp.ones((2, 1, 1, 1))),), "(1, 2, 1, 1)"),
-               Case("求了平均", lambda: (_nd(onp.full((1, 2, 1, 1), 0.5)),), "平均")],
+               Case("求了平均", lambda: (_nd(onp.full((1, 2, 1, 1), 0.5)),), "平均"),
+               Case("只取了第一个通道", lambda: (_nd([[[[1.0]], [[0.0]]]]),), "数值不对")],
+        right=[Case("NumPy 数组", lambda: (onp.ones((1, 2, 1, 1)),), ""),
+               Case("嵌套列表", lambda: ([[[[1]], [[1]]]],), "")],
         question="用 $1 \\times 1$ 卷积把本节开头的 2 通道输入（$4 \\times 4$）变成一个通道，且输出等于两个通道之和。"
                  "卷积核 `K_sum` 应该是什么？（注意本节后面把 `X` 换成了别的数组。）",
         template="K_sum = ...   # 形状 (输出通道数, 输入通道数, 1, 1) 的 nd.array\n"),
@@ -138,7 +181,11 @@ LESSON = Lesson("07", [
         """,
         reference=_ref4,
         wrong=[Case("没有变回四维", _wrong4_2d, "形状应为 (2, 3, 1, 1)"),
-               Case("预测不等价", lambda: (False, _ref4()[1]), "合成一次")],
+               Case("预测不等价", lambda: (False, _ref4()[1]), "合成一次"),
+               Case("乘的顺序反了（A B）：nd.dot 报错", _wrong4_order, "形状对不上"),
+               Case("算成了 (B A) 的转置再 reshape", _wrong4_transposed, "数值不对")],
+        right=[Case("NumPy einsum 再变回 nd.array、np.True_", _right4_einsum, ""),
+               Case("nd.dot 之后 expand_dims", _right4_expand, "")],
         question="把两个 $1 \\times 1$ 卷积层接在一起（中间没有激活函数），它等价于一个 $1 \\times 1$ 卷积层吗"
                  "（`equivalent_4`）？写出 `merge_1x1(A, B)`：先用卷积核 `A`（$(4, 3, 1, 1)$）、再用 `B`"
                  "（$(2, 4, 1, 1)$）时，等价的那一个卷积核（$(2, 3, 1, 1)$）。",
@@ -155,7 +202,10 @@ LESSON = Lesson("07", [
         """,
         reference=lambda: (73728, 73728, 3),
         wrong=[Case("以为反向只算一个梯度", lambda: (73728, 73728, 2), "1 + 2 = 3"),
-               Case("卷积核梯度只算一个位置", lambda: (73728, 4608, 3), "4 × 4 个输出位置")],
+               Case("卷积核梯度只算一个位置", lambda: (73728, 4608, 3), "4 × 4 个输出位置"),
+               Case("以为反向是免费的", lambda: (73728, 73728, 1), "不是免费的")],
+        right=[Case("NumPy 整数和比值算式", lambda: (onp.int64(73728), onp.int64(73728), (73728 * 3) / 73728), ""),
+               Case("比值约为 3 的小数", lambda: (73728.0, 73728.0, 3.0), "")],
         question="第 2 题那一层的前向计算要 `mults_2` 次乘法（你在第 2 题算出的数）。反向传播要算对输入的梯度"
                  "（`mults_grad_X`）和对卷积核的梯度（`mults_grad_K`），各要多少次乘法？一次前向加一次反向的乘法次数约是前向的几倍（`ratio_5`）？",
         template="mults_grad_X = ...\nmults_grad_K = ...\nratio_5 = ...\n"),

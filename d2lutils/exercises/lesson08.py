@@ -1,11 +1,11 @@
-"""第 08 课《汇聚层》的练习与检查。"""
+"""第 8 课《汇聚层》的练习与检查。"""
 
 from __future__ import annotations
 
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_choice, expect_float, expect_function,
-               expect_number, expect_shape, fixed_rng, loop_count, module_api, to_numpy)
+from . import (Case, Exercise, Lesson, Wrong, as_int, call, expect_array, expect_choice, expect_float,
+               expect_function, expect_number, expect_shape, fixed_rng, module_api, run_counted, to_numpy)
 
 
 def _nd(a):
@@ -39,11 +39,10 @@ X_TEST = fixed_rng(8).standard_normal((6, 6))
 def judge1(K_avg, stride_avg):
     import d2lutils
     K = to_numpy(K_avg, "卷积核 K_avg")
-    expect_float(K_avg, "卷积核 K_avg")
-    if not isinstance(stride_avg, int) or isinstance(stride_avg, bool):
-        raise Wrong(f"步幅 stride_avg 应该是一个整数，你给的是 {stride_avg!r}。")
+    stride_avg = as_int(stride_avg, "步幅 stride_avg")
     if K.shape != (2, 2):
         raise Wrong(f"2 × 2 的平均汇聚对应 2 × 2 的卷积核，你的形状是 {K.shape}。")
+    expect_float(K_avg, "卷积核 K_avg", onp.full((2, 2), 0.25))   # 只在 1/4 被截成 0 时说数据类型
     got = d2lutils.corr2d_fast(_nd(X_TEST), _nd(K), stride=stride_avg)
     want = _windows(X_TEST, 2, 2).mean(axis=-1)
     if stride_avg != 2:
@@ -53,6 +52,15 @@ def judge1(K_avg, stride_avg):
         (want * 4, "结果是平均值的 4 倍：卷积核的每个元素要除以窗口的元素个数 4。")])
 
 
+def _grows(f, make_args, what):
+    """在两种大小的输入上运行 f，返回 (小输入的算子次数, 大输入的算子次数)（含数组下标读写）。"""
+    counts = []
+    for n in (6, 12):
+        _, counter = run_counted(f, *make_args(n), what=what)
+        counts.append(counter.total + counter.indexing)
+    return counts
+
+
 def judge2(min_pool):
     f = expect_function(min_pool, "min_pool")
     for X, k, s in [(X_TEST, 2, 2), (fixed_rng(9).standard_normal((5, 7)), 3, 1)]:
@@ -60,6 +68,10 @@ def judge2(min_pool):
         want = _windows(X, k, s).min(axis=-1)
         expect_array(got, want, f"{X.shape} 的输入、{k} × {k} 窗口、步幅 {s} 时的输出", known=[
             (-_windows(X, k, s).max(axis=-1), "你先做最大汇聚再取负：应该对 -X 做最大汇聚，结果再取负。")])
+    small, big = _grows(f, lambda n: (_nd(onp.ones((n, n))), 2, 2), "min_pool")
+    if big > small:
+        raise Wrong(f"结果对了，但算子调用的次数随输入变大而增长（6 × 6 时 {small} 次，12 × 12 时 {big} 次）："
+                    "你在逐个窗口循环。题目要你用 d2lutils.pool2d 一次算完：min(x) = -max(-x)。")
 
 
 def _ref2():
@@ -73,6 +85,31 @@ def _wrong2_maxneg():
     def min_pool(X, pool_size, stride):
         import d2lutils
         return -d2lutils.pool2d(X, pool_size, stride=stride)
+    return (min_pool,)
+
+
+def _wrong2_loop():
+    def min_pool(X, pool_size, stride):  # 逐个窗口取最小值
+        from mxnet import nd
+        o_h, o_w = (X.shape[0] - pool_size) // stride + 1, (X.shape[1] - pool_size) // stride + 1
+        return nd.stack(*[X[i * stride:i * stride + pool_size, j * stride:j * stride + pool_size].min()
+                          for i in range(o_h) for j in range(o_w)]).reshape((o_h, o_w))
+    return (min_pool,)
+
+
+def _right2_mul():
+    def min_pool(X, pool_size, stride):
+        import d2lutils
+        return d2lutils.pool2d(X * -1, pool_size, stride=stride) * -1
+    return (min_pool,)
+
+
+def _right2_pooling():
+    def min_pool(X, pool_size, stride):  # 直接用 MXNet 的 Pooling 算子（要 4 维的输入）
+        from mxnet import nd
+        Y = nd.Pooling(-X.reshape((1, 1) + X.shape), kernel=(pool_size, pool_size), stride=(stride, stride),
+                       pool_type="max")
+        return -Y[0, 0]
     return (min_pool,)
 
 
@@ -111,11 +148,16 @@ def judge6(max_pool_im2col):
     import d2lutils
     f = expect_function(max_pool_im2col, "max_pool_im2col")
     for X, k, s in [(X_TEST, 2, 2), (fixed_rng(10).standard_normal((5, 7)), 3, 1)]:
-        got = call(f, _nd(X), k, s, what="max_pool_im2col")
+        got, counter = run_counted(f, _nd(X), k, s, library=("pool2d",), what="max_pool_im2col")
         want = d2lutils.pool2d(_nd(X), k, stride=s).asnumpy()
         expect_array(got, want, f"{X.shape} 的输入、{k} × {k} 窗口、步幅 {s} 时的输出")
-    if loop_count(f):
-        raise Wrong("结果对了，但你用了 Python 循环：一次 im2col 展开所有窗口，再沿窗口的维度求一次 max。")
+        if counter.library_calls:
+            raise Wrong("这样能得到结果，但题目要你自己写出用 im2col 的最大汇聚：你直接调用了 d2lutils.pool2d，计算是它替你做的。")
+    small, big = _grows(f, lambda n: (_nd(onp.ones((n, n))), 2, 2), "max_pool_im2col")
+    if big > small or not counter.ops["im2col"]:
+        raise Wrong("结果对了，但你没有用一次 im2col 展开所有窗口"
+                    + (f"：算子调用的次数随输入变大而增长（6 × 6 时 {small} 次，12 × 12 时 {big} 次），你在逐个窗口循环"
+                       if big > small else "") + "。一次 im2col 展开所有窗口，再沿窗口的维度求一次 max。")
 
 
 def _ref6():
@@ -130,6 +172,31 @@ def _wrong6_axis():
     def max_pool_im2col(X, k, stride):
         import d2lutils
         return d2lutils.im2col(X, (k, k), stride=stride).max(axis=1)
+    return (max_pool_im2col,)
+
+
+def _right6_listcomp():
+    def max_pool_im2col(X, k, stride):  # 输出形状用列表推导式，nd.max 函数
+        from mxnet import nd
+        import d2lutils
+        o_h, o_w = [(n - k) // stride + 1 for n in X.shape]
+        return nd.max(d2lutils.im2col(X, (k, k), stride=stride), axis=0).reshape((o_h, o_w))
+    return (max_pool_im2col,)
+
+
+def _right6_mx():
+    def max_pool_im2col(X, k, stride):  # 直接用 MXNet 的 im2col 算子（4 维输入）
+        import mxnet as mx
+        o_h, o_w = (X.shape[0] - k) // stride + 1, (X.shape[1] - k) // stride + 1
+        cols = mx.nd.im2col(X.reshape((1, 1) + X.shape), kernel=(k, k), stride=(stride, stride))
+        return cols[0].max(axis=0).reshape((o_h, o_w))
+    return (max_pool_im2col,)
+
+
+def _wrong6_library():
+    def max_pool_im2col(X, k, stride):
+        import d2lutils
+        return d2lutils.pool2d(X, k, stride=stride)
     return (max_pool_im2col,)
 
 
@@ -180,6 +247,26 @@ def _wrong7_weights():
     return softmax_pool, "最大汇聚"
 
 
+def _right7_exp():
+    def softmax_pool(X, k, stride, beta):  # 自己写 softmax：先减去每列的最大值再取指数
+        import d2lutils
+        o_h, o_w = (X.shape[0] - k) // stride + 1, (X.shape[1] - k) // stride + 1
+        cols = d2lutils.im2col(X, (k, k), stride=stride)
+        e = (beta * (cols - cols.max(axis=0, keepdims=True))).exp()
+        return ((e * cols).sum(axis=0) / e.sum(axis=0)).reshape((o_h, o_w))
+    return softmax_pool, " 最大汇聚 "
+
+
+def _right7_numpy():
+    def softmax_pool(X, k, stride, beta):  # NumPy 里算，返回 NumPy 数组
+        import d2lutils
+        cols = d2lutils.im2col(X, (k, k), stride=stride).asnumpy()
+        w = onp.exp(beta * (cols - cols.max(axis=0)))
+        o_h, o_w = (X.shape[0] - k) // stride + 1, (X.shape[1] - k) // stride + 1
+        return ((w * cols).sum(axis=0) / w.sum(axis=0)).reshape((o_h, o_w))
+    return softmax_pool, "最大汇聚"
+
+
 def _wrong7_nobeta():
     def softmax_pool(X, k, stride, beta):
         import d2lutils
@@ -201,7 +288,11 @@ LESSON = Lesson("08", [
         reference=lambda: (_nd(onp.ones((2, 2)) / 4), 2),
         wrong=[Case("没有除以 4", lambda: (_nd(onp.ones((2, 2))), 2), "4 倍"),
                Case("步幅 1", lambda: (_nd(onp.ones((2, 2)) / 4), 1), "步幅要等于窗口大小"),
-               Case("整数数组（int32）除以 4", lambda: (_int_quarter(), 2), "数据类型是 int32")],
+               Case("整数数组（int32）除以 4", lambda: (_int_quarter(), 2), "数据类型是 int32"),
+               Case("整数数组（int32）没有除以 4", lambda: (_nd(onp.ones((2, 2))).astype("int32"), 2), "4 倍"),
+               Case("步幅写成小数", lambda: (_nd(onp.ones((2, 2)) / 4), 2.0), "应该是一个整数")],
+        right=[Case("NumPy 数组和 np.int64", lambda: (onp.full((2, 2), 0.25), onp.int64(2)), ""),
+               Case("嵌套列表", lambda: ([[0.25, 0.25], [0.25, 0.25]], 2), "")],
         question="平均汇聚可以写成一次互相关运算：写出卷积核 `K_avg` 和步幅 `stride_avg`，使 "
                  "`d2lutils.corr2d_fast(X, K_avg, stride=stride_avg)` 等于 $2 \\times 2$、步幅 2 的平均汇聚。",
         template="K_avg = ...\nstride_avg = ...\n"),
@@ -214,7 +305,10 @@ LESSON = Lesson("08", [
         """,
         reference=_ref2,
         wrong=[Case("先最大汇聚再取负", _wrong2_maxneg, "先做最大汇聚再取负"),
-               Case("最后忘了取负", _wrong2_noneg, "符号反了")],
+               Case("最后忘了取负", _wrong2_noneg, "符号反了"),
+               Case("逐个窗口循环（值对但没有向量化）", _wrong2_loop, "逐个窗口循环")],
+        right=[Case("乘以 -1", _right2_mul, ""),
+               Case("MXNet 的 nd.Pooling 算子", _right2_pooling, "")],
         question="最小汇聚（取窗口中的最小值）可以用最大汇聚实现吗？用 `d2lutils.pool2d` 写出 "
                  "`min_pool(X, pool_size, stride)`（不要自己写循环）。",
         template="def min_pool(X, pool_size, stride):\n    # 用 d2lutils.pool2d(..., stride=stride) 实现\n    return ...\n"),
@@ -227,7 +321,12 @@ LESSON = Lesson("08", [
                 print(nn.MaxPool2D(k, strides=2)(nd.zeros((1, 1, 28, 28))).shape[2:])
         """,
         reference=lambda: ((14, 14), (13, 13)),
-        wrong=[Case("3 × 3 窗口也以为减半", lambda: ((14, 14), (14, 14)), "不能整除时")],
+        wrong=[Case("3 × 3 窗口也以为减半", lambda: ((14, 14), (14, 14)), "不能整除时"),
+               Case("步幅当成 1", lambda: ((14, 14), (26, 26)), "步幅是 2"),
+               Case("2 × 2 窗口少算", lambda: ((13, 13), (13, 13)), "不对")],
+        right=[Case("列表", lambda: ([14, 14], [13, 13]), ""),
+               Case("输出的 .shape[2:]", lambda: (onp.zeros((1, 1, 14, 14)).shape[2:],
+                                                 onp.zeros((1, 1, 13, 13)).shape[2:]), "")],
         question="$28 \\times 28$ 的输入经过 $2 \\times 2$、步幅 2 的最大汇聚，输出形状 `shape_k2` 是多少？"
                  "如果窗口是 $3 \\times 3$、步幅 2 呢（`shape_k3`）？",
         template="shape_k2 = ...\nshape_k3 = ...\n"),
@@ -239,7 +338,10 @@ LESSON = Lesson("08", [
             print(len(list(nn.MaxPool2D(2).collect_params().keys())))   # 0
         """,
         reference=lambda: (0,),
-        wrong=[Case("以为有 2 × 2 个权重", lambda: (4,), "没有卷积核")],
+        wrong=[Case("以为有 2 × 2 个权重", lambda: (4,), "没有卷积核"),
+               Case("以为有一个偏置", lambda: (1,), "也没有偏置")],
+        right=[Case("NumPy 整数", lambda: (onp.int64(0),), ""),
+               Case("len(...) 的结果 0.0", lambda: (0.0,), "")],
         question="汇聚层有多少个可以学习的参数（`n_params_pool`）？打印 `nn.MaxPool2D(2)` 的参数看看。",
         template="n_params_pool = ...\n"),
     Exercise(
@@ -254,7 +356,11 @@ LESSON = Lesson("08", [
         """,
         reference=lambda: (False, _nd([[1, 0], [0, 0]]), _nd([[0, 0], [0, 1]])),
         wrong=[Case("以为可以", lambda: (True, _nd([[1, 0], [0, 0]]), _nd([[0, 0], [0, 1]])), "线性运算"),
-               Case("反例里两个输入相同", lambda: (False, _nd([[1, 0], [0, 0]]), _nd([[1, 0], [0, 0]])), "两边相等")],
+               Case("反例里两个输入相同", lambda: (False, _nd([[1, 0], [0, 0]]), _nd([[1, 0], [0, 0]])), "两边相等"),
+               Case("反例不是 2 × 2", lambda: (False, _nd([[1, 0]]), _nd([[0, 1]])), "2 × 2")],
+        right=[Case("np.False_ 和 NumPy 数组", lambda: (onp.False_, onp.array([[3.0, 0], [0, 0]]),
+                                                     onp.array([[0, 0], [1.0, 0]])), ""),
+               Case("嵌套列表、含负数的反例", lambda: (False, [[1, -1], [0, 0]], [[-1, 1], [0, 0]]), "")],
         question="能不能找到一个卷积核，使互相关运算对**所有**输入都等于 $2 \\times 2$ 的最大汇聚"
                  "（`max_as_conv = True` 或 `False`）？给出两个 $2 \\times 2$ 的输入 `A5`、`B5` 说明你的判断："
                  "对它们，`A5 + B5` 的最大值不等于各自最大值之和。",
@@ -271,7 +377,10 @@ LESSON = Lesson("08", [
         """,
         reference=_ref6,
         wrong=[Case("沿 axis=1 取最大", _wrong6_axis, "形状应为"),
-               Case("逐个窗口循环（值对但没有向量化）", _wrong6_loop, "用了 Python 循环")],
+               Case("逐个窗口循环（值对但没有向量化）", _wrong6_loop, "逐个窗口循环"),
+               Case("只调用了 d2lutils.pool2d", _wrong6_library, "这样能得到结果，但题目要你自己写出")],
+        right=[Case("输出形状用列表推导式、nd.max", _right6_listcomp, ""),
+               Case("直接用 mx.nd.im2col 算子", _right6_mx, "")],
         question="写出 `max_pool_im2col(X, k, stride)`（二维 `X`、$k \\times k$ 窗口、无填充）：用一次 "
                  "`d2lutils.im2col` 和一次 `max`，不用 Python 循环。检查会与 `d2lutils.pool2d` 比较。",
         template="def max_pool_im2col(X, k, stride):\n    # 一次 im2col、一次 max，不用循环\n    return ...\n"),
@@ -292,7 +401,10 @@ LESSON = Lesson("08", [
         reference=_ref7,
         wrong=[Case("返回了权重之和", _wrong7_weights, "忘了用权重乘以"),
                Case("忘了乘以 β", _wrong7_nobeta, "忘了乘以 β"),
-               Case("以为趋于平均汇聚", lambda: (_ref7()[0], "平均汇聚"), "趋于最大汇聚")],
+               Case("以为趋于平均汇聚", lambda: (_ref7()[0], "平均汇聚"), "趋于最大汇聚"),
+               Case("以为趋于最小汇聚", lambda: (_ref7()[0], "最小汇聚"), "β → -∞")],
+        right=[Case("自己写 softmax（减去最大值）、选项带空格", _right7_exp, ""),
+               Case("在 NumPy 里计算", _right7_numpy, "")],
         question="softmax 汇聚把每个窗口里的元素 $x_i$ 按权重 $w_i = \\exp(\\beta x_i) / \\sum_j \\exp(\\beta x_j)$ "
                  "加权平均。写出 `softmax_pool(X, k, stride, beta)`（二维 `X`、无填充），并预测 $\\beta \\to +\\infty$ "
                  "时它趋于哪种汇聚（`limit_large_beta` 取 `'最大汇聚'`、`'平均汇聚'`、`'最小汇聚'` 之一）。",
