@@ -108,7 +108,7 @@ ensure_env() {
     if [ "${COURSE_INSTALLER:-uv}" = uv ] && "${pip[@]}" install "$UV_PIN" >/dev/null 2>&1; then
       # --compile-bytecode：安装时就把 .py 编译成 .pyc（pip 默认如此，uv 默认不做）。否则设置了
       # PYTHONDONTWRITEBYTECODE 的机器上，每个 Python 进程（每个内核、每个测试进程）都要重新编译
-      # mxnet、matplotlib 的源代码：import d2lutils 从 0.74 秒变成 1.35 秒，整个测试慢四成。
+      # mxnet、matplotlib 的源代码（测得的差别见 benchmarks/README.md 的“启动开销”一节）。
       inst=("$venv/bin/uv" pip install --quiet --compile-bytecode --python "$venv/bin/python")
       index=$("${pip[@]}" config list 2>/dev/null | sed -n "s/^[a-z]*\.index-url='\(.*\)'$/\1/p" | head -n 1)
       index="${PIP_INDEX_URL:-$index}"
