@@ -136,9 +136,7 @@ class FakeKernel:
               and not (WHEEL_URL in cmd and not self.site_has_wheel)
               and not (self.fail_installs and "--target" not in cmd))
         if ok and "--target" in cmd:  # 只取到临时目录：环境里的包不变
-            target = Path(cmd[cmd.index("--target") + 1]) / "d2lutils"
-            target.mkdir(parents=True)
-            shutil.copy(BOOTSTRAP, target)
+            self.fetch(Path(cmd[cmd.index("--target") + 1]), cmd[-1])
         elif ok and "install" in cmd:
             for arg in cmd[cmd.index("install") + 1:]:
                 if not arg.startswith("-"):
@@ -149,6 +147,26 @@ class FakeKernel:
         return subprocess.CompletedProcess(cmd, 0 if ok else 1)
 
 
+    @staticmethod
+    def fetch(target, source):
+        """像 pip install --target 一样放下 d2lutils 和它的 dist-info（direct_url.json 记下来源）。"""
+        (target / "d2lutils").mkdir(parents=True)
+        shutil.copy(BOOTSTRAP, target / "d2lutils")
+        info = target / f"d2lutils-{headers.package_version()}.dist-info"
+        info.mkdir()
+        if source.startswith("d2lutils @ git+"):
+            origin = {"url": source.split("git+", 1)[1].rsplit("@", 1)[0],
+                      "vcs_info": {"vcs": "git", "commit_id": COMMIT, "requested_revision": "main"}}
+        elif source.startswith("/"):
+            origin = {"url": "file://" + source, "dir_info": {}}
+        elif source != RELEASE:
+            origin = {"url": source, "archive_info": {}}
+        else:
+            return  # 来自包索引：pip 不写 direct_url.json
+        (info / "direct_url.json").write_text(json.dumps(origin))
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
 RELEASE = f"d2lutils=={headers.package_version()}"
 WHEEL_URL = f"{headers.release_files()}d2lutils-{headers.package_version()}-py3-none-any.whl"
 
@@ -184,7 +202,7 @@ def test_setup_cell_is_short_collapsed_and_names_no_tool():
     lines = setup.source.splitlines()
     assert len(lines) <= 6 and lines[0].startswith("#@title ") and lines[1].startswith("USE_GPU = False  #@param")
     assert "请勿手改" not in setup.source and "tools/" not in setup.source and "README" not in setup.source
-    assert '["setup"](USE_GPU, SOURCES)' in setup.source and "setup_kernel.py" in setup.source
+    assert '["setup"](USE_GPU)' in setup.source and "setup_kernel.py" in setup.source
 
 
 def test_bootstrap_constants_match_the_repository_files():
@@ -203,8 +221,20 @@ def test_bootstrap_constants_match_the_repository_files():
 
 
 def test_bootstrap_ships_in_the_wheel():
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'packages = ["d2lutils"' in text  # setup_kernel.py 在 d2lutils 包里，随 wheel 发布
+    # setup_kernel.py 在 d2lutils 包里，随 wheel 和 sdist 发布（tests/test_dist.py 检查 wheel 里有包里的每个文件）
+    project = headers.tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "d2lutils" in project["tool"]["setuptools"]["packages"] and BOOTSTRAP.parent.name == "d2lutils"
+
+
+def test_fetched_source_names_what_pip_fetched(tmp_path):
+    # 装进环境的 d2lutils 与取到临时目录的相同：来源从 pip 写的 dist-info 读出
+    for i, source in enumerate([RELEASE, WHEEL_URL, "/tmp/clone", headers.sources()[-1]]):
+        FakeKernel.fetch(tmp_path / str(i), source)
+    got = [kernel_setup.fetched_source(tmp_path / str(i)) for i in range(4)]
+    assert got[:3] == [RELEASE, WHEEL_URL, "/tmp/clone"]
+    assert got[3] == "d2lutils @ git+https://github.com/{}/{}@{}".format(*headers.repository(), COMMIT)
+    with pytest.raises(RuntimeError, match="重新运行本单元格"):
+        kernel_setup.fetched_source(tmp_path)
 
 
 def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, capsys):
@@ -216,10 +246,9 @@ def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, caps
     assert all(c[:3] == [sys.executable, "-m", "pip"] for c in kernel.commands)
     installs = pip_installs(kernel.commands)
     assert installs[0] == ["-q", "--no-deps", "mxnet==1.9.1", kernel_setup.FONT_PIN]
-    assert installs[1] == ["-q", "--no-deps", RELEASE]  # 装进环境时同样依次试
-    assert installs[2] == ["-q", "--no-deps", WHEEL_URL]
-    assert installs[3] == ["-q", "--no-deps", git]
-    assert len(installs) == 4 and not any(a.startswith(("numpy", "pandas", "scipy")) for c in installs for a in c)
+    # 装进环境的是取到的同一个：仓库的同一个提交
+    assert installs[1] == ["-q", "--no-deps", f"{git.rsplit('@', 1)[0]}@{COMMIT}"]
+    assert len(installs) == 2 and not any(a.startswith(("numpy", "pandas", "scipy")) for c in installs for a in c)
     out = capsys.readouterr().out
     assert "课程环境已就绪" in out and "不需要重启" in out and "mxnet" in out and "中文字体" in out
 
@@ -232,7 +261,7 @@ def test_published_release_and_source_override(monkeypatch, capsys):
     kernel = FakeKernel(monkeypatch, site_has_wheel=True)
     run_setup_cell()
     assert fetches(kernel.commands) == [RELEASE, WHEEL_URL]
-    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [RELEASE, WHEEL_URL]
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [WHEEL_URL]
     assert WHEEL_URL.startswith("https://") and "/dist/" in WHEEL_URL  # 工作流把 dist/ 发布到阅读版网站
     kernel = FakeKernel(monkeypatch)
     monkeypatch.setenv("D2LUTILS_SOURCE", "/tmp/clone")

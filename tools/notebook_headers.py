@@ -21,6 +21,7 @@ Colab、Kaggle、ModelScope 上检验。
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -36,16 +37,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BRANCH = "main"
 KEY = "course_header"
 # 设置单元格：只取得并运行 d2lutils/setup_kernel.py 的 setup()，真正的安装步骤都在那里（有测试）。
-# d2lutils 还没装时，先用 pip 把它取到一个临时目录（--target，不装进当前环境），再运行其中的 setup_kernel.py；
-# 来源依次试，成功即止：D2LUTILS_SOURCE 指定的来源，否则 PyPI（或 pip 配置的镜像）上的发行版、
-# 课程网站上的 wheel、最后才是 GitHub 上的仓库。
+# d2lutils 还没装时，先用 pip 把它取到一个临时目录（--target，不装进当前环境），再运行其中的 setup_kernel.py，
+# 它把同一个来源的 d2lutils 装进环境。来源依次试，成功即止：D2LUTILS_SOURCE 指定的来源，否则 PyPI
+# （或 pip 配置的镜像）上的发行版、课程网站上的 wheel、最后才是 GitHub 上的仓库。
 SETUP_TEMPLATE = """\
 #@title 设置：缺少 MXNet 或 d2lutils 时安装它们（如在 Colab 上）；在课程自己的环境里什么也不做
 USE_GPU = False  #@param {{type:"boolean"}}
 import importlib.util, os, runpy, subprocess, sys, tempfile  # 它装什么、从哪里装：见课程的 docs/install.md
-SOURCES = [os.environ["D2LUTILS_SOURCE"]] if os.environ.get("D2LUTILS_SOURCE") else {sources!r}
+SOURCES = [os.environ["D2LUTILS_SOURCE"]] if os.environ.get("D2LUTILS_SOURCE") else {sources}
 if not (spec := importlib.util.find_spec("d2lutils")) and not any(subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", (tmp := tempfile.mkdtemp()), s], capture_output=True).returncode == 0 for s in SOURCES): raise RuntimeError("没能下载 d2lutils：请检查网络（或按课程的 docs/install.md 设置 D2LUTILS_SOURCE），再重新运行本单元格。")
-runpy.run_path(os.path.join(spec.submodule_search_locations[0] if spec else tmp + "/d2lutils", "setup_kernel.py"))["setup"](USE_GPU, SOURCES)
+runpy.run_path(os.path.join(spec.submodule_search_locations[0] if spec else tmp + "/d2lutils", "setup_kernel.py"))["setup"](USE_GPU)
 """
 
 
@@ -93,7 +94,7 @@ def header_cells(notebook_name: str) -> tuple[nbformat.NotebookNode, nbformat.No
         f"[![在 Colab 中打开](https://colab.research.google.com/assets/colab-badge.svg)]({colab})")
     badge.id = "colab-badge"
     badge.metadata = {KEY: "badge"}
-    source = SETUP_TEMPLATE.format(sources=sources())
+    source = SETUP_TEMPLATE.format(sources=json.dumps(sources(), ensure_ascii=False))
     setup = nbformat.v4.new_code_cell(source.rstrip("\n"))
     setup.id = "colab-setup"
     # 在 JupyterLab 里折叠显示（source_hidden），在 Colab 里只显示表单（cellView: form）
