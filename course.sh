@@ -55,7 +55,7 @@ pick_python() {
   if [ -n "${COURSE_PYTHON:-}" ]; then
     case " $SUPPORTED " in
       *" $COURSE_PYTHON "*) ;;
-      *) say "COURSE_PYTHON=$COURSE_PYTHON 没有测试过：测试线 $LANE 只在 Python ${SUPPORTED// /、} 上测试过（见 README 的“环境说明”）。"; return 1 ;;
+      *) say "COURSE_PYTHON=$COURSE_PYTHON 没有测试过：测试线 $LANE 只在 Python ${SUPPORTED// /、} 上测试过（见 docs/install.md 的“环境说明”）。"; return 1 ;;
     esac
     find_python "$COURSE_PYTHON" && return 0
     say "找不到 Python $COURSE_PYTHON。请安装它，或去掉 COURSE_PYTHON 使用默认版本。"

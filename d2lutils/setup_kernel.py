@@ -1,15 +1,15 @@
 """在线 Jupyter（Colab、Kaggle、ModelScope……）上的课程安装步骤：每课的设置单元格运行这个文件的 ``setup()``。
 
-它只用标准库，也不导入 d2lutils 的其他模块：设置单元格先把 d2lutils 用 pip 取到一个临时目录
-（``--target``，不装进当前环境；来源依次试，成功即止），再用 ``runpy.run_path`` 运行那里的这个文件的
-``setup()``；在已经装好课程的环境里（``./course.sh``、测试、第二次运行），它运行已安装的这个文件。``setup()``：
+它只用标准库，也不导入 d2lutils 的其他模块：设置单元格先用 ``pip wheel`` 把 d2lutils 的 wheel 取到一个
+临时目录（不装进当前环境；来源依次试，成功即止），把这个文件从 wheel 里取出来，用 ``runpy.run_path``
+运行它的 ``setup()``；在已经装好课程的环境里（``./course.sh``、测试、第二次运行），它运行已安装的这个文件。``setup()``：
 
 - 当前内核里 mxnet 和 d2lutils 都在（且没有勾选 USE_GPU）时什么也不做，什么也不打印；
 - 在 ``./course.sh`` 的环境里缺东西时只用中文说明怎样修复，什么也不装；
 - Python 不在测试过的范围内时用中文说明，什么也不装；
 - 否则用当前内核的 ``python -m pip`` 只装缺少的东西：运行依赖（约束为已装的版本，所以不会升级或
   降级任何已装的包）、MXNet 1.9.1（``--no-deps``：它的元数据写着 numpy<2）、pip 包里的中文字体、
-  d2lutils（与取到临时目录的是同一个：来源读自那里的 dist-info）；不需要重启，最后用中文说明装了什么。
+  d2lutils（就是取到临时目录的那个 wheel）；不需要重启，最后用中文说明装了什么。
 
 常量与仓库里的文件一致，tests/test_notebook_headers.py 检查：MXNET_PINS 与 requirements-mxnet.txt、
 GPU_PINS 与 requirements-gpu.txt、FONT_PIN 与 requirements.txt、VERIFIED_PYTHON 与 d2lutils/_env.py。
@@ -21,7 +21,6 @@ from __future__ import annotations
 import importlib
 import importlib.metadata as md
 import importlib.util
-import json
 import os
 import re
 import shutil
@@ -29,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 VERIFIED_PYTHON = ((3, 10), (3, 13))
 MXNET_PINS = ["mxnet==1.9.1"]
@@ -74,22 +72,6 @@ def _constraints() -> str:
     return "\n".join(line for line in lines if re.fullmatch(r"[\w.-]+==\d[\w.+!]*", line))
 
 
-def fetched_source(folder: Path) -> str:
-    """设置单元格把 d2lutils 取到 folder 时用的来源（pip 写的 dist-info），装进环境时用同一个。"""
-    info = next(folder.glob("d2lutils-*.dist-info"), None)
-    if info is None:
-        raise RuntimeError(f"{folder} 里没有 d2lutils 的安装信息：请重新运行本单元格。")
-    direct = info / "direct_url.json"
-    if not direct.exists():  # 来自包索引（PyPI 或镜像）
-        return "d2lutils==" + info.name[len("d2lutils-"):-len(".dist-info")]
-    origin = json.loads(direct.read_text(encoding="utf-8"))
-    if "vcs_info" in origin:  # git：装同一个提交
-        return f"d2lutils @ git+{origin['url']}@{origin['vcs_info']['commit_id']}"
-    if "dir_info" in origin:  # 本地目录
-        return unquote(urlparse(origin["url"]).path)
-    return origin["url"]  # wheel 或源码包的地址
-
-
 def setup(use_gpu: bool = False) -> None:
     """只装当前内核缺少的课程依赖（见模块说明）。"""
     todo = _missing(use_gpu)
@@ -115,7 +97,7 @@ def setup(use_gpu: bool = False) -> None:
     font = [FONT_PIN] if importlib.util.find_spec(FONT_MODULE) is None else []
     _pip("--no-deps", *(GPU_PINS if use_gpu else MXNET_PINS), *font)
     if "d2lutils" in todo:
-        _pip("--no-deps", fetched_source(Path(__file__).resolve().parent.parent))
+        _pip("--no-deps", *map(str, Path(__file__).resolve().parents[1].glob("d2lutils-*.whl")))  # 取到的 wheel
     importlib.invalidate_caches()
     if use_gpu:
         subprocess.run([sys.executable, "-c", "import d2lutils; d2lutils.describe_devices()"])

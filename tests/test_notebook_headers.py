@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import types
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -103,8 +104,8 @@ _spec.loader.exec_module(kernel_setup)
 class FakeKernel:
     """假的在线 Jupyter 内核：哪些模块缺少、装了哪些发行包，并记录 pip 命令。
 
-    ``pip install --target 目录`` 只把 d2lutils 取到临时目录（不装进环境）：假的 pip 在那里放一份
-    本仓库的 d2lutils/setup_kernel.py，所以设置单元格运行的是真正的安装步骤。"""
+    ``pip wheel -w 目录`` 只把 d2lutils 的 wheel 取到临时目录（不装进环境）：假的 pip 在那里放一个
+    装着本仓库 d2lutils/setup_kernel.py 的 wheel，所以设置单元格运行的是真正的安装步骤。"""
 
     # 在线平台上没有课程环境自带的 pip 中文字体包（plotting.PIP_FONT_PACKAGE）：默认也把它算作缺少
     def __init__(self, monkeypatch, missing=("mxnet", "d2lutils", FONT_MODULE), dists=None, python=(3, 12),
@@ -114,7 +115,7 @@ class FakeKernel:
         self.missing = set(missing)
         self.dists = dict(dists or {"numpy": "2.0.2", "pandas": "2.2.2", "requests": "2.32.4"})
         self.commands, self.fail, self.index_has_d2lutils = [], False, index_has_d2lutils
-        self.fail_installs = False  # 取到临时目录成功，装进环境失败
+        self.fail_installs = False  # 取到 wheel 成功，装进环境失败
         self.site_has_wheel = site_has_wheel
         self.constraints = None
         real_find_spec = importlib.util.find_spec
@@ -134,9 +135,10 @@ class FakeKernel:
             self.constraints = Path(cmd[cmd.index("-c") + 1]).read_text()
         ok = (not self.fail and not (RELEASE in cmd and not self.index_has_d2lutils)
               and not (WHEEL_URL in cmd and not self.site_has_wheel)
-              and not (self.fail_installs and "--target" not in cmd))
-        if ok and "--target" in cmd:  # 只取到临时目录：环境里的包不变
-            self.fetch(Path(cmd[cmd.index("--target") + 1]), cmd[-1])
+              and not (self.fail_installs and "wheel" not in cmd))
+        if ok and "wheel" in cmd:  # 只取到临时目录：环境里的包不变
+            with zipfile.ZipFile(Path(cmd[cmd.index("-w") + 1]) / WHEEL, "w") as z:
+                z.write(BOOTSTRAP, "d2lutils/setup_kernel.py")
         elif ok and "install" in cmd:
             for arg in cmd[cmd.index("install") + 1:]:
                 if not arg.startswith("-"):
@@ -147,28 +149,9 @@ class FakeKernel:
         return subprocess.CompletedProcess(cmd, 0 if ok else 1)
 
 
-    @staticmethod
-    def fetch(target, source):
-        """像 pip install --target 一样放下 d2lutils 和它的 dist-info（direct_url.json 记下来源）。"""
-        (target / "d2lutils").mkdir(parents=True)
-        shutil.copy(BOOTSTRAP, target / "d2lutils")
-        info = target / f"d2lutils-{headers.package_version()}.dist-info"
-        info.mkdir()
-        if source.startswith("d2lutils @ git+"):
-            origin = {"url": source.split("git+", 1)[1].rsplit("@", 1)[0],
-                      "vcs_info": {"vcs": "git", "commit_id": COMMIT, "requested_revision": "main"}}
-        elif source.startswith("/"):
-            origin = {"url": "file://" + source, "dir_info": {}}
-        elif source != RELEASE:
-            origin = {"url": source, "archive_info": {}}
-        else:
-            return  # 来自包索引：pip 不写 direct_url.json
-        (info / "direct_url.json").write_text(json.dumps(origin))
-
-
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
 RELEASE = f"d2lutils=={headers.package_version()}"
-WHEEL_URL = f"{headers.release_files()}d2lutils-{headers.package_version()}-py3-none-any.whl"
+WHEEL = f"d2lutils-{headers.package_version()}-py3-none-any.whl"
+WHEEL_URL = f"{headers.release_files()}{WHEEL}"
 
 
 def run_setup_cell(use_gpu=False):
@@ -178,13 +161,19 @@ def run_setup_cell(use_gpu=False):
 
 
 def pip_installs(commands):
-    """装进环境的 pip 命令（不含只取到临时目录的 --target）。"""
-    return [c[c.index("install") + 1:] for c in commands if "install" in c and "--target" not in c]
+    """装进环境的 pip 命令（pip install 的参数）。"""
+    return [c[c.index("install") + 1:] for c in commands if "install" in c]
 
 
 def fetches(commands):
-    """设置单元格把 d2lutils 取到临时目录时依次试的来源。"""
-    return [c[-1] for c in commands if "--target" in c]
+    """设置单元格把 d2lutils 的 wheel 取到临时目录（pip wheel）时依次试的来源。"""
+    return [c[-1] for c in commands if c[3:4] == ["wheel"]]
+
+
+def fetched_wheel(commands):
+    """最后一次 pip wheel 放下的 wheel 文件。"""
+    last = [c for c in commands if c[3:4] == ["wheel"]][-1]
+    return str(Path(last[last.index("-w") + 1]) / WHEEL)
 
 
 def test_setup_cell_does_nothing_where_the_course_is_installed(monkeypatch, capsys, tmp_path):
@@ -226,17 +215,6 @@ def test_bootstrap_ships_in_the_wheel():
     assert "d2lutils" in project["tool"]["setuptools"]["packages"] and BOOTSTRAP.parent.name == "d2lutils"
 
 
-def test_fetched_source_names_what_pip_fetched(tmp_path):
-    # 装进环境的 d2lutils 与取到临时目录的相同：来源从 pip 写的 dist-info 读出
-    for i, source in enumerate([RELEASE, WHEEL_URL, "/tmp/clone", headers.sources()[-1]]):
-        FakeKernel.fetch(tmp_path / str(i), source)
-    got = [kernel_setup.fetched_source(tmp_path / str(i)) for i in range(4)]
-    assert got[:3] == [RELEASE, WHEEL_URL, "/tmp/clone"]
-    assert got[3] == "d2lutils @ git+https://github.com/{}/{}@{}".format(*headers.repository(), COMMIT)
-    with pytest.raises(RuntimeError, match="重新运行本单元格"):
-        kernel_setup.fetched_source(tmp_path)
-
-
 def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, capsys):
     kernel = FakeKernel(monkeypatch)
     run_setup_cell()
@@ -246,8 +224,7 @@ def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, caps
     assert all(c[:3] == [sys.executable, "-m", "pip"] for c in kernel.commands)
     installs = pip_installs(kernel.commands)
     assert installs[0] == ["-q", "--no-deps", "mxnet==1.9.1", kernel_setup.FONT_PIN]
-    # 装进环境的是取到的同一个：仓库的同一个提交
-    assert installs[1] == ["-q", "--no-deps", f"{git.rsplit('@', 1)[0]}@{COMMIT}"]
+    assert installs[1] == ["-q", "--no-deps", fetched_wheel(kernel.commands)]  # 装进环境的就是取到的 wheel
     assert len(installs) == 2 and not any(a.startswith(("numpy", "pandas", "scipy")) for c in installs for a in c)
     out = capsys.readouterr().out
     assert "课程环境已就绪" in out and "不需要重启" in out and "mxnet" in out and "中文字体" in out
@@ -257,17 +234,17 @@ def test_published_release_and_source_override(monkeypatch, capsys):
     kernel = FakeKernel(monkeypatch, index_has_d2lutils=True)
     run_setup_cell()
     assert fetches(kernel.commands) == [RELEASE]
-    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [RELEASE]
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [fetched_wheel(kernel.commands)]
     kernel = FakeKernel(monkeypatch, site_has_wheel=True)
     run_setup_cell()
     assert fetches(kernel.commands) == [RELEASE, WHEEL_URL]
-    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [WHEEL_URL]
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [fetched_wheel(kernel.commands)]
     assert WHEEL_URL.startswith("https://") and "/dist/" in WHEEL_URL  # 工作流把 dist/ 发布到阅读版网站
     kernel = FakeKernel(monkeypatch)
     monkeypatch.setenv("D2LUTILS_SOURCE", "/tmp/clone")
     run_setup_cell()
     assert fetches(kernel.commands) == ["/tmp/clone"]
-    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == ["/tmp/clone"]
+    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [fetched_wheel(kernel.commands)]
 
 
 def test_missing_dependencies_are_constrained_to_what_is_installed(monkeypatch, capsys):
@@ -285,7 +262,7 @@ def test_course_venv_is_never_touched(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
     with pytest.raises(RuntimeError, match="course.sh env"):
         run_setup_cell()
-    assert pip_installs(kernel.commands) == []  # 只取到了临时目录，环境里什么也没装
+    assert pip_installs(kernel.commands) == []  # 只把 wheel 取到了临时目录，环境里什么也没装
 
 
 def test_gpu_opt_in_replaces_the_cpu_build(monkeypatch, capsys):

@@ -37,16 +37,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BRANCH = "main"
 KEY = "course_header"
 # 设置单元格：只取得并运行 d2lutils/setup_kernel.py 的 setup()，真正的安装步骤都在那里（有测试）。
-# d2lutils 还没装时，先用 pip 把它取到一个临时目录（--target，不装进当前环境），再运行其中的 setup_kernel.py，
-# 它把同一个来源的 d2lutils 装进环境。来源依次试，成功即止：D2LUTILS_SOURCE 指定的来源，否则 PyPI
+# d2lutils 还没装时，先用 pip wheel 把它的 wheel 取到一个临时目录（不装进当前环境），运行 wheel 里的
+# setup_kernel.py，它再把这个 wheel 装进环境。来源依次试，成功即止：D2LUTILS_SOURCE 指定的来源，否则 PyPI
 # （或 pip 配置的镜像）上的发行版、课程网站上的 wheel、最后才是 GitHub 上的仓库。
 SETUP_TEMPLATE = """\
 #@title 设置：缺少 MXNet 或 d2lutils 时安装它们（如在 Colab 上）；在课程自己的环境里什么也不做
 USE_GPU = False  #@param {{type:"boolean"}}
-import importlib.util, os, runpy, subprocess, sys, tempfile  # 它装什么、从哪里装：见课程的 docs/install.md
+import glob, importlib.util, os, runpy, subprocess, sys, tempfile, zipfile  # 它装什么、从哪里装：见课程的 docs/install.md
 SOURCES = [os.environ["D2LUTILS_SOURCE"]] if os.environ.get("D2LUTILS_SOURCE") else {sources}
-if not (spec := importlib.util.find_spec("d2lutils")) and not any(subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", (tmp := tempfile.mkdtemp()), s], capture_output=True).returncode == 0 for s in SOURCES): raise RuntimeError("没能下载 d2lutils：请检查网络（或按课程的 docs/install.md 设置 D2LUTILS_SOURCE），再重新运行本单元格。")
-runpy.run_path(os.path.join(spec.submodule_search_locations[0] if spec else tmp + "/d2lutils", "setup_kernel.py"))["setup"](USE_GPU)
+if not (spec := importlib.util.find_spec("d2lutils")) and not any(subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", (tmp := tempfile.mkdtemp()), s], capture_output=True).returncode == 0 for s in SOURCES): raise RuntimeError("没能下载 d2lutils：请检查网络（或按课程的 docs/install.md 设置 D2LUTILS_SOURCE），再重新运行本单元格。")
+runpy.run_path(os.path.join(spec.submodule_search_locations[0], "setup_kernel.py") if spec else zipfile.ZipFile(glob.glob(tmp + "/d2lutils-*.whl")[0]).extract("d2lutils/setup_kernel.py", tmp))["setup"](USE_GPU)
 """
 
 
