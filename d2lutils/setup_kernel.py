@@ -95,9 +95,9 @@ def setup(use_gpu: bool = False) -> None:
     if use_gpu and _installed("mxnet"):
         subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", "mxnet"])
     font = [FONT_PIN] if importlib.util.find_spec(FONT_MODULE) is None else []
-    _pip("--no-deps", *(GPU_PINS if use_gpu else MXNET_PINS), *font)
-    if "d2lutils" in todo:
-        _pip("--no-deps", *map(str, Path(__file__).resolve().parents[1].glob("d2lutils-*.whl")))  # 取到的 wheel
+    # 设置单元格取到临时目录的 d2lutils wheel（这个文件就是从它里面取出来的）
+    wheel = [str(p) for p in Path(__file__).resolve().parents[1].glob("d2lutils-*.whl")] if "d2lutils" in todo else []
+    _pip("--no-deps", *(GPU_PINS if use_gpu else MXNET_PINS), *font, *wheel)
     importlib.invalidate_caches()
     if use_gpu:
         subprocess.run([sys.executable, "-c", "import d2lutils; d2lutils.describe_devices()"])
