@@ -55,7 +55,7 @@ pick_python() {
   if [ -n "${COURSE_PYTHON:-}" ]; then
     case " $SUPPORTED " in
       *" $COURSE_PYTHON "*) ;;
-      *) say "COURSE_PYTHON=$COURSE_PYTHON 没有测试过：测试线 $LANE 只在 Python ${SUPPORTED// /、} 上测试过（见 README 的“环境说明”）。"; return 1 ;;
+      *) say "COURSE_PYTHON=$COURSE_PYTHON 没有测试过：测试线 $LANE 只在 Python ${SUPPORTED// /、} 上测试过（见 docs/install.md 的“环境说明”）。"; return 1 ;;
     esac
     find_python "$COURSE_PYTHON" && return 0
     say "找不到 Python $COURSE_PYTHON。请安装它，或去掉 COURSE_PYTHON 使用默认版本。"
@@ -108,7 +108,7 @@ ensure_env() {
     if [ "${COURSE_INSTALLER:-uv}" = uv ] && "${pip[@]}" install "$UV_PIN" >/dev/null 2>&1; then
       # --compile-bytecode：安装时就把 .py 编译成 .pyc（pip 默认如此，uv 默认不做）。否则设置了
       # PYTHONDONTWRITEBYTECODE 的机器上，每个 Python 进程（每个内核、每个测试进程）都要重新编译
-      # mxnet、matplotlib 的源代码：import d2lutils 从 0.74 秒变成 1.35 秒，整个测试慢四成。
+      # mxnet、matplotlib 的源代码（测得的差别见 benchmarks/README.md 的“启动开销”一节）。
       inst=("$venv/bin/uv" pip install --quiet --compile-bytecode --python "$venv/bin/python")
       index=$("${pip[@]}" config list 2>/dev/null | sed -n "s/^[a-z]*\.index-url='\(.*\)'$/\1/p" | head -n 1)
       index="${PIP_INDEX_URL:-$index}"

@@ -62,7 +62,7 @@ def check_window_fits(
 
 
 # ---------- 数据类型 ----------
-# MXNet 提供的全部数据类型，以及各数值函数对它们的处理（README 的“数据类型”一节由它生成，
+# MXNet 提供的全部数据类型，以及各数值函数对它们的处理（docs/dtypes.md 的表由它生成，
 # tests/test_fuzz_public_api.py 逐项检查）。不在某个函数的表里的类型会得到中文错误。
 ALL_DTYPES = ("float16", "float32", "float64", "int8", "int32", "int64", "uint8", "bool")
 NATIVE = "支持"
@@ -94,7 +94,7 @@ def compute_dtype(x: mx.nd.NDArray, name: str, fn: str) -> str:
 
 
 def dtype_table_markdown() -> str:
-    """README“数据类型”一节里的表格（由 DTYPE_TABLE 生成）。"""
+    """docs/dtypes.md 里的表格（由 DTYPE_TABLE 生成）。"""
     lines = ["| 函数 | " + " | ".join(ALL_DTYPES) + " |", "|---|" + "---|" * len(ALL_DTYPES)]
     for fn, table in DTYPE_TABLE.items():
         cells = ["✓" if table.get(d) == NATIVE else "✓ float32 中计算" if table.get(d) else "✗ 中文错误"

@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 FIX_HINT = (
     "修复方法：在本仓库根目录运行 `./course.sh test`（会自动创建正确的虚拟环境），"
-    "或按 README 的“本地运行”一节用 pip 安装。"
+    "或按课程的 docs/install.md 用 pip 安装。"
 )
 # 测试过的范围（.ci/run 的各条测试线）；范围之外给出中文错误
 VERIFIED_PYTHON = ((3, 10), (3, 13))
@@ -244,7 +244,7 @@ def _import_mxnet_now(gpu_build: str | None) -> None:
                 "请在有 NVIDIA GPU 的机器（或 Colab 的 GPU 运行时）上使用它；" + to_cpu) from err
         raise EnvironmentProblem(
             f"无法载入 {gpu_build or 'MXNet'} 需要的库（{err}）。GPU 版需要 CUDA 11 运行库："
-            "pip install -r requirements-gpu.txt（见 README 的“GPU”一节）；" + to_cpu) from err
+            "pip install -r requirements-gpu.txt（见课程的 docs/gpu.md）；" + to_cpu) from err
 
 
 def prepare() -> None:

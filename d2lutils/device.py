@@ -56,7 +56,7 @@ def describe_devices() -> list[mx.Context]:
     只在被调用时打印，所以课程笔记本的存储输出不受机器上有没有 GPU 的影响。
     """
     if not mx.runtime.Features().is_enabled("CUDA"):
-        print("当前安装的是 CPU 版 MXNet，计算都在 CPU 上进行。想用 GPU，见 README 的“GPU”一节。")
+        print("当前安装的是 CPU 版 MXNet，计算都在 CPU 上进行。想用 GPU，见课程的 docs/gpu.md。")
         return [mx.cpu()]
     count = _num_gpus()
     if count == 0:

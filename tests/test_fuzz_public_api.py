@@ -108,14 +108,14 @@ def test_fuzz(name, quiet_plots):
     fuzz_name(name)
 
 
-# ---------- 数据类型表：README 里的表由 DTYPE_TABLE 生成，这里逐项核对 ----------
+# ---------- 数据类型表：docs/dtypes.md 里的表由 DTYPE_TABLE 生成，这里逐项核对 ----------
 
 def test_readme_dtype_table_is_generated_from_the_code():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "dtypes.md").read_text(encoding="utf-8")
     table = d2lutils._arrays.dtype_table_markdown()
-    assert table in readme, ("README 的“数据类型”一节与 d2lutils._arrays.DTYPE_TABLE 不一致；用 "
+    assert table in readme, ("docs/dtypes.md 的表与 d2lutils._arrays.DTYPE_TABLE 不一致；用 "
                              "python -c 'import d2lutils._arrays as a; print(a.dtype_table_markdown())' 重新生成：\n"
                              + table)
 

@@ -1,6 +1,6 @@
-"""README 写的安装方法从零开始都能装好，pip 的依赖解析从不报错（慢：联网安装，COURSE_SLOW=1 时运行）。
+"""docs/install.md 写的安装方法从零开始都能装好，pip 的依赖解析从不报错（慢：联网安装，COURSE_SLOW=1 时运行）。
 
-- 只用 pip：逐行运行 README“本地运行”一节里的 pip 命令（从 README 读出，README 改了这里跟着改）；
+- 只用 pip：逐行运行 docs/install.md“只用 pip”一节里的 pip 命令（从那里读出，那里改了这里跟着改）；
 - conda：conda 的频道在这里连不上，所以模拟 conda 对 environment.yml 做的事——把 ``pip:`` 列表写进
   一个 requirements 文件执行 ``pip install -U -r``——再运行 yml 注释里写的第二步。
 course.sh 的安装由每次 ./course.sh test 本身检验，在线 Jupyter 由 tests/test_platform_simulation.py 模拟。
@@ -41,9 +41,9 @@ def check_course_imports(python: Path) -> None:
     assert mx_version == "1.9.1" and np_version.startswith("2.") and out.stderr == ""
 
 
-def test_plain_pip_commands_of_the_readme(tmp_path):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("**不用 `course.sh`，只用 pip。**", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+def test_plain_pip_commands_of_the_install_page(tmp_path):
+    readme = (ROOT / "docs" / "install.md").read_text(encoding="utf-8")
+    section = readme.split("## 只用 pip", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     commands = [line.split("#", 1)[0].split()[1:] for line in section.splitlines() if line.startswith("pip ")]
     assert len(commands) == 2 and "--no-deps" in commands[1]
     python = fresh_venv(tmp_path / "venv")

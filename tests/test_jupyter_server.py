@@ -53,7 +53,7 @@ class Server:
                f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root_dir}", *extra]
         if os.geteuid() == 0:
-            cmd.append("--allow-root")  # 以 root 运行时 Jupyter 要求明确允许（见 FACTS.md）
+            cmd.append("--allow-root")  # 以 root 运行时 Jupyter 要求明确允许（见 docs/maintainers.md）
         self.log = open(tmp_path / "server.log", "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)

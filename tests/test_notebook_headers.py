@@ -8,7 +8,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import types
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -92,16 +94,28 @@ def test_notebook_without_title_is_refused(tmp_path, capsys):
 
 # ---- 设置单元格本身：在假的在线 Jupyter 里执行它的代码 ----
 
-class FakeKernel:
-    """假的在线 Jupyter 内核：哪些模块缺少、装了哪些发行包，并记录 pip 命令。"""
+FONT_MODULE = "paperang_p2_fonts_cjk"  # d2lutils.plotting.PIP_FONT_PACKAGE（下面的测试核对两者相同）
+BOOTSTRAP = ROOT / "d2lutils" / "setup_kernel.py"
+_spec = importlib.util.spec_from_file_location("setup_kernel", BOOTSTRAP)
+kernel_setup = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(kernel_setup)
 
-    def __init__(self, monkeypatch, missing=("mxnet", "d2lutils"), dists=None, python=(3, 12),
+
+class FakeKernel:
+    """假的在线 Jupyter 内核：哪些模块缺少、装了哪些发行包，并记录 pip 命令。
+
+    ``pip wheel -w 目录`` 只把 d2lutils 的 wheel 取到临时目录（不装进环境）：假的 pip 在那里放一个
+    装着本仓库 d2lutils/setup_kernel.py 的 wheel，所以设置单元格运行的是真正的安装步骤。"""
+
+    # 在线平台上没有课程环境自带的 pip 中文字体包（plotting.PIP_FONT_PACKAGE）：默认也把它算作缺少
+    def __init__(self, monkeypatch, missing=("mxnet", "d2lutils", FONT_MODULE), dists=None, python=(3, 12),
                  index_has_d2lutils=False, site_has_wheel=False):
         import importlib.metadata as md
         import importlib.util
         self.missing = set(missing)
         self.dists = dict(dists or {"numpy": "2.0.2", "pandas": "2.2.2", "requests": "2.32.4"})
         self.commands, self.fail, self.index_has_d2lutils = [], False, index_has_d2lutils
+        self.fail_installs = False  # 取到 wheel 成功，装进环境失败
         self.site_has_wheel = site_has_wheel
         self.constraints = None
         real_find_spec = importlib.util.find_spec
@@ -120,18 +134,24 @@ class FakeKernel:
         if "-c" in cmd and cmd[1:3] == ["-m", "pip"]:
             self.constraints = Path(cmd[cmd.index("-c") + 1]).read_text()
         ok = (not self.fail and not (RELEASE in cmd and not self.index_has_d2lutils)
-              and not (WHEEL_URL in cmd and not self.site_has_wheel))
-        if ok and "install" in cmd:
+              and not (WHEEL_URL in cmd and not self.site_has_wheel)
+              and not (self.fail_installs and "wheel" not in cmd))
+        if ok and "wheel" in cmd:  # 只取到临时目录：环境里的包不变
+            with zipfile.ZipFile(Path(cmd[cmd.index("-w") + 1]) / WHEEL, "w") as z:
+                z.write(BOOTSTRAP, "d2lutils/setup_kernel.py")
+        elif ok and "install" in cmd:
             for arg in cmd[cmd.index("install") + 1:]:
                 if not arg.startswith("-"):
-                    mod = {"scikit-learn": "sklearn"}.get(re.split(r"[=@ ]", arg)[0], re.split(r"[=@ ]", arg)[0])
+                    name = re.split(r"[=@ ]", arg)[0]
+                    mod = {"scikit-learn": "sklearn"}.get(name, name.replace("-", "_"))
                     self.missing.discard("d2lutils" if "d2lutils" in arg or arg.startswith("/") else mod)
                     self.dists[re.split(r"[=@ ]", arg)[0]] = "new"
         return subprocess.CompletedProcess(cmd, 0 if ok else 1)
 
 
 RELEASE = f"d2lutils=={headers.package_version()}"
-WHEEL_URL = f"{headers.release_files()}d2lutils-{headers.package_version()}-py3-none-any.whl"
+WHEEL = f"d2lutils-{headers.package_version()}-py3-none-any.whl"
+WHEEL_URL = f"{headers.release_files()}{WHEEL}"
 
 
 def run_setup_cell(use_gpu=False):
@@ -141,35 +161,69 @@ def run_setup_cell(use_gpu=False):
 
 
 def pip_installs(commands):
+    """装进环境的 pip 命令（pip install 的参数）。"""
     return [c[c.index("install") + 1:] for c in commands if "install" in c]
 
 
-def test_setup_cell_does_nothing_where_the_course_is_installed(monkeypatch, capsys):
-    # 课程环境（course.sh、测试）里 mxnet 和 d2lutils 都在：什么也不做，什么也不打印
+def fetches(commands):
+    """设置单元格把 d2lutils 的 wheel 取到临时目录（pip wheel）时依次试的来源。"""
+    return [c[-1] for c in commands if c[3:4] == ["wheel"]]
+
+
+def fetched_wheel(commands):
+    """最后一次 pip wheel 放下的 wheel 文件。"""
+    last = [c for c in commands if c[3:4] == ["wheel"]][-1]
+    return str(Path(last[last.index("-w") + 1]) / WHEEL)
+
+
+def test_setup_cell_does_nothing_where_the_course_is_installed(monkeypatch, capsys, tmp_path):
+    # 课程环境（course.sh、测试）里 mxnet 和 d2lutils 都在：什么也不做，什么也不打印，也不建临时目录
     calls = []
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     run_setup_cell()
-    assert calls == [] and capsys.readouterr() == ("", "")
+    assert calls == [] and capsys.readouterr() == ("", "") and list(tmp_path.iterdir()) == []
 
 
-def test_setup_cell_is_collapsed_and_uses_shared_constants():
-    from d2lutils import _env, plotting
+def test_setup_cell_is_short_collapsed_and_names_no_tool():
     _, setup = headers.header_cells("01_corr2d.ipynb")
     assert setup.metadata["jupyter"] == {"source_hidden": True} and setup.metadata["cellView"] == "form"
-    assert headers.VERIFIED_PYTHON == _env.VERIFIED_PYTHON and headers.FONT_PIN == _env.PIP_FONT_PIN
-    assert f"find_spec({plotting.PIP_FONT_PACKAGE!r})" in setup.source
-    assert "GB" not in setup.source and "MB" not in setup.source  # 下载大小只写在 README 的“GPU”一节
+    lines = setup.source.splitlines()
+    assert len(lines) <= 6 and lines[0].startswith("#@title ") and lines[1].startswith("USE_GPU = False  #@param")
+    assert "请勿手改" not in setup.source and "tools/" not in setup.source and "README" not in setup.source
+    assert '["setup"](USE_GPU)' in setup.source and "setup_kernel.py" in setup.source
+
+
+def test_bootstrap_constants_match_the_repository_files():
+    from d2lutils import _env, plotting
+    assert kernel_setup.MXNET_PINS == headers.pins(ROOT / "requirements-mxnet.txt")
+    assert kernel_setup.GPU_PINS == headers.pins(ROOT / "requirements-gpu.txt")
+    assert kernel_setup.GPU_DIST == kernel_setup.GPU_PINS[0].split("==")[0] and kernel_setup.GPU_DIST.startswith("mxnet-cu")
+    assert kernel_setup.FONT_PIN in headers.pins(ROOT / "requirements.txt") and kernel_setup.FONT_PIN == _env.PIP_FONT_PIN
+    assert kernel_setup.FONT_MODULE == plotting.PIP_FONT_PACKAGE == FONT_MODULE
+    assert kernel_setup.VERIFIED_PYTHON == _env.VERIFIED_PYTHON
+    text = BOOTSTRAP.read_text(encoding="utf-8")
+    assert "GB" not in text and "MB" not in text  # 下载大小只写在 docs/gpu.md
+    # 只用标准库：运行它时 d2lutils 和 mxnet 可能都还没装进环境
+    imports = {m.split(".")[0] for m in re.findall(r"^(?:import|from) ([\w.]+)", text, re.M)}
+    assert imports <= set(sys.stdlib_module_names) | {"__future__"}, imports
+
+
+def test_bootstrap_ships_in_the_wheel():
+    # setup_kernel.py 在 d2lutils 包里，随 wheel 和 sdist 发布（tests/test_dist.py 检查 wheel 里有包里的每个文件）
+    project = headers.tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "d2lutils" in project["tool"]["setuptools"]["packages"] and BOOTSTRAP.parent.name == "d2lutils"
 
 
 def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, capsys):
     kernel = FakeKernel(monkeypatch)
     run_setup_cell()
-    installs = pip_installs(kernel.commands)
-    assert installs[0] == ["-q", "--no-deps", "mxnet==1.9.1", headers.FONT_PIN]
-    assert installs[1] == ["-q", "--no-deps", RELEASE]  # 先试包索引（PyPI 或镜像）上的发行版
-    assert installs[2] == ["-q", "--no-deps", WHEEL_URL]  # 再试课程网站上的发布文件
-    assert installs[3][-1].startswith("d2lutils @ git+https://github.com/")  # 最后才用仓库
-    assert len(installs) == 4 and not any(a.startswith(("numpy", "pandas", "scipy")) for c in installs for a in c)
+    # 先把 d2lutils 取到临时目录：包索引（PyPI 或镜像）上的发行版、课程网站上的 wheel、最后才用仓库
+    git = headers.sources()[-1]
+    assert git.startswith("d2lutils @ git+https://github.com/") and fetches(kernel.commands) == [RELEASE, WHEEL_URL, git]
+    assert all(c[:3] == [sys.executable, "-m", "pip"] for c in kernel.commands)
+    installs = pip_installs(kernel.commands)  # 装进环境的 d2lutils 就是取到的 wheel，与 mxnet 一起装
+    assert installs == [["-q", "--no-deps", "mxnet==1.9.1", kernel_setup.FONT_PIN, fetched_wheel(kernel.commands)]]
     out = capsys.readouterr().out
     assert "课程环境已就绪" in out and "不需要重启" in out and "mxnet" in out and "中文字体" in out
 
@@ -177,15 +231,18 @@ def test_hosted_kernel_gets_only_what_it_lacks_without_restart(monkeypatch, caps
 def test_published_release_and_source_override(monkeypatch, capsys):
     kernel = FakeKernel(monkeypatch, index_has_d2lutils=True)
     run_setup_cell()
-    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [RELEASE]
+    assert fetches(kernel.commands) == [RELEASE]
+    assert [c[-1] for c in pip_installs(kernel.commands)] == [fetched_wheel(kernel.commands)]
     kernel = FakeKernel(monkeypatch, site_has_wheel=True)
     run_setup_cell()
-    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == [RELEASE, WHEEL_URL]
+    assert fetches(kernel.commands) == [RELEASE, WHEEL_URL]
+    assert [c[-1] for c in pip_installs(kernel.commands)] == [fetched_wheel(kernel.commands)]
     assert WHEEL_URL.startswith("https://") and "/dist/" in WHEEL_URL  # 工作流把 dist/ 发布到阅读版网站
     kernel = FakeKernel(monkeypatch)
     monkeypatch.setenv("D2LUTILS_SOURCE", "/tmp/clone")
     run_setup_cell()
-    assert [c[-1] for c in pip_installs(kernel.commands)][1:] == ["/tmp/clone"]
+    assert fetches(kernel.commands) == ["/tmp/clone"]
+    assert [c[-1] for c in pip_installs(kernel.commands)] == [fetched_wheel(kernel.commands)]
 
 
 def test_missing_dependencies_are_constrained_to_what_is_installed(monkeypatch, capsys):
@@ -203,7 +260,7 @@ def test_course_venv_is_never_touched(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
     with pytest.raises(RuntimeError, match="course.sh env"):
         run_setup_cell()
-    assert kernel.commands == []
+    assert pip_installs(kernel.commands) == []  # 只把 wheel 取到了临时目录，环境里什么也没装
 
 
 def test_gpu_opt_in_replaces_the_cpu_build(monkeypatch, capsys):
@@ -213,6 +270,7 @@ def test_gpu_opt_in_replaces_the_cpu_build(monkeypatch, capsys):
     monkeypatch.delitem(sys.modules, "mxnet", raising=False)  # 新会话：还没有导入过 MXNet
     run_setup_cell(use_gpu=True)
     assert "不需要重启" in capsys.readouterr().out
+    assert fetches(kernel.commands) == []  # d2lutils 已装：直接运行已安装的 setup_kernel.py
     assert kernel.commands[0][-4:] == ["uninstall", "-y", "-q", "mxnet"]
     install = pip_installs(kernel.commands)[0]
     assert "--no-deps" in install and "mxnet-cu117==1.9.1" in install and "mxnet==1.9.1" not in install
@@ -230,15 +288,20 @@ def test_unverified_python_gets_a_chinese_error(monkeypatch, python):
     kernel = FakeKernel(monkeypatch, python=python)
     with pytest.raises(RuntimeError, match=f"Python 3.10 到 3.13 上测试过"):
         run_setup_cell()
-    assert kernel.commands == []
+    assert pip_installs(kernel.commands) == []
 
 
 def test_failed_pip_gets_a_chinese_error(monkeypatch):
     kernel = FakeKernel(monkeypatch)
     kernel.fail = True
+    with pytest.raises(RuntimeError, match="没能下载 d2lutils"):
+        run_setup_cell()
+    assert pip_installs(kernel.commands) == [] and len(fetches(kernel.commands)) == 3
+    kernel = FakeKernel(monkeypatch, index_has_d2lutils=True)
+    kernel.fail_installs = True
     with pytest.raises(RuntimeError, match="pip 没能完成安装"):
         run_setup_cell()
-    assert len(kernel.commands) == 1
+    assert fetches(kernel.commands) == [RELEASE] and len(pip_installs(kernel.commands)) == 1
 
 
 def test_gpu_opt_in_without_a_gpu_runtime_installs_nothing(monkeypatch):
@@ -246,4 +309,4 @@ def test_gpu_opt_in_without_a_gpu_runtime_installs_nothing(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="GPU 运行时"):
         run_setup_cell(use_gpu=True)
-    assert kernel.commands == []
+    assert pip_installs(kernel.commands) == []

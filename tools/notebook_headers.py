@@ -8,18 +8,20 @@
 两个单元格紧跟在第一个单元格（“# 标题”）之后（标题单元格里若还有别的文字，
 它们被拆成标题之后、开头之后的一个单独单元格），用单元格元数据 ``course_header``
 标记（"badge" / "setup"），所以脚本能找到并替换它们：运行两次，第二次什么也不改。
-仓库地址只写在 pyproject.toml 的 ``[project.urls] Repository``；徽章链接和安装命令
-都由它生成。mxnet 的版本取自 requirements-mxnet.txt，GPU 版取自 requirements-gpu.txt（可选）。
+仓库地址只写在 pyproject.toml 的 ``[project.urls] Repository``；徽章链接和 d2lutils 的
+来源都由它生成（课程网站上的 wheel 在 ``[project.urls] Download``）。
 
-设置单元格只在当前内核缺少 mxnet 或 d2lutils 时安装（Colab 等在线 Jupyter），只装缺少的包、
-不改动已装的包、不需要重启；在课程环境里（course.sh、测试）什么也不做、不打印任何东西，
-所以存储的输出在哪里都一样。真正的安装由 tools/simulate_platform.py 在模拟的 Colab、Kaggle、ModelScope 上模拟。
+设置单元格只有 6 行：安装步骤不在笔记本里，而在 d2lutils/setup_kernel.py（随 d2lutils 发布，
+tests/test_notebook_headers.py 用假的内核检查它）。在课程环境里（course.sh、测试）它什么也不做、
+不打印任何东西，所以存储的输出在哪里都一样。真正的安装由 tools/simulate_platform.py 在模拟的
+Colab、Kaggle、ModelScope 上检验。
 新插入的设置单元格还没有运行过：插入后请用 ``./course.sh regen 笔记本`` 重新生成输出。
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -34,66 +36,18 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 BRANCH = "main"
 KEY = "course_header"
-# 在线 Jupyter 上用 pip 安装的中文字体（没有 root，不能 apt 安装）：只含文泉驿微米黑
-# wqy-microhei.ttc，与 Debian 的 fonts-wqy-microhei 逐字节相同（sha256 2420e807...09b3）；
-# d2lutils.use_cjk_font() 按 d2lutils/plotting.py 的 PIP_FONT_PACKAGE 找到它
-FONT_PIN = "paperang-p2-fonts-cjk==0.1.0"
-# 设置单元格检查的 Python 版本范围（与 d2lutils/_env.py 的 VERIFIED_PYTHON 相同，有测试检查）
-VERIFIED_PYTHON = ((3, 10), (3, 13))
-# 只在缺少时安装、不固定版本（让 pip 选与已装的包相容的版本）的运行依赖：模块名 -> 包名
-RUNTIME_DEPS = {"numpy": "numpy", "requests": "requests", "matplotlib": "matplotlib", "sklearn": "scikit-learn",
-                "ipywidgets": "ipywidgets"}
-
-SETUP_TEMPLATE = '''\
+# 设置单元格：只取得并运行 d2lutils/setup_kernel.py 的 setup()，真正的安装步骤都在那里（有测试）。
+# d2lutils 还没装时，先用 pip wheel 把它的 wheel 取到一个临时目录（不装进当前环境），运行 wheel 里的
+# setup_kernel.py，它再把这个 wheel 装进环境。来源依次试，成功即止：D2LUTILS_SOURCE 指定的来源，否则 PyPI
+# （或 pip 配置的镜像）上的发行版、课程网站上的 wheel、最后才是 GitHub 上的仓库。
+SETUP_TEMPLATE = """\
 #@title 设置：缺少 MXNet 或 d2lutils 时安装它们（如在 Colab 上）；在课程自己的环境里什么也不做
 USE_GPU = False  #@param {{type:"boolean"}}
-# 由 tools/notebook_headers.py 生成，请勿手改。只装缺少的包，不改动已装的包，不需要重启。
-# USE_GPU = True：在 NVIDIA GPU 运行时上改用 GPU 版 MXNet，见 README 的“GPU”一节。
-import importlib, importlib.metadata as md, os, re, shutil, subprocess, sys, tempfile
-def _pip(*args, check=True):
-    ok = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *args], capture_output=not check).returncode == 0
-    if check and not ok:
-        raise RuntimeError("pip 没能完成安装（见上面的信息）。请检查网络，然后重新运行本单元格。")
-    return ok
-_has = lambda dist: dist in {{d.metadata["Name"].lower() for d in md.distributions()}}
-_todo = [m for m in ("mxnet", "d2lutils") if importlib.util.find_spec(m) is None]
-if USE_GPU and not _has({gpu_dist!r}):
-    _todo.append({gpu_dist!r})
-if _todo and os.path.exists(os.path.join(sys.prefix, ".course-installed")):
-    raise RuntimeError("这是 ./course.sh 管理的课程环境，却缺少 " + "、".join(_todo) + "：请在终端运行 ./course.sh env。")
-if _todo:
-    if not {low} <= sys.version_info[:2] <= {high}:
-        raise RuntimeError(f"本课程只在 Python {low[0]}.{low[1]} 到 {high[0]}.{high[1]} 上测试过，这里是 Python {{sys.version.split()[0]}}。请按 README 在本地运行。")
-    if USE_GPU and not shutil.which("nvidia-smi"):
-        raise RuntimeError("勾选了 USE_GPU，但这个运行时没有 NVIDIA GPU：请先换成 GPU 运行时，或取消勾选。")
-    deps = [pkg for mod, pkg in {deps!r}.items() if importlib.util.find_spec(mod) is None]
-    if sys.version_info >= (3, 12) and importlib.util.find_spec("setuptools") is None:
-        deps.append("setuptools")  # import mxnet 需要 distutils
-    if deps:  # 约束为已装的版本：pip 只能选与它们相容的版本，不会改动已装的包
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-            f.write("\\n".join(f"{{d.metadata['Name']}}=={{d.version}}" for d in md.distributions()
-                              if re.fullmatch(r"[\\w.-]+==\\d[\\w.+!]*", f"{{d.metadata['Name']}}=={{d.version}}")))
-        _pip("-c", f.name, *deps)
-    if USE_GPU and _has("mxnet"):
-        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", "mxnet"])
-    font = [{font!r}] if importlib.util.find_spec({font_module!r}) is None else []
-    _pip("--no-deps", *({gpu_pins} if USE_GPU else {cpu_pins}), *font)  # mxnet 的元数据写着 numpy<2
-    if importlib.util.find_spec("d2lutils") is None:
-        src = os.environ.get("D2LUTILS_SOURCE")  # 例如本地的仓库目录
-        # 依次试：指定的来源；PyPI（或 pip 配置的镜像）上的发布版本；课程网站上的发布文件；最后才是 git
-        for where in ([src] if src else [{release!r}, {release_file!r}]):
-            if _pip("--no-deps", where, check=False):
-                break
-        else:
-            _pip("--no-deps", src or {source!r})
-    importlib.invalidate_caches()
-    if USE_GPU:
-        subprocess.run([sys.executable, "-c", "import d2lutils; d2lutils.describe_devices()"])
-        if "mxnet" in sys.modules:
-            raise RuntimeError("GPU 版已装好，但这个会话之前导入过 CPU 版 MXNet：请重启会话，再从下一个单元格往下运行。")
-    print("课程环境已就绪：装好了 " + "、".join(deps + _todo + (["中文字体"] if font else []))
-          + "；没有改动已安装的其他包，不需要重启，请继续往下运行。")
-'''
+import glob, importlib.util, os, runpy, subprocess, sys, tempfile, zipfile  # 它装什么、从哪里装：见课程的 docs/install.md
+SOURCES = [os.environ["D2LUTILS_SOURCE"]] if os.environ.get("D2LUTILS_SOURCE") else {sources}
+if not (spec := importlib.util.find_spec("d2lutils")) and not any(subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", (tmp := tempfile.mkdtemp()), s], capture_output=True).returncode == 0 for s in SOURCES): raise RuntimeError("没能下载 d2lutils：请检查网络（或按课程的 docs/install.md 设置 D2LUTILS_SOURCE），再重新运行本单元格。")
+runpy.run_path(os.path.join(spec.submodule_search_locations[0], "setup_kernel.py") if spec else zipfile.ZipFile(glob.glob(tmp + "/d2lutils-*.whl")[0]).extract("d2lutils/setup_kernel.py", tmp))["setup"](USE_GPU)
+"""
 
 
 def repository() -> tuple[str, str]:
@@ -124,13 +78,12 @@ def pins(path: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("-")]
 
 
-def _name(pin: str) -> str:
-    return re.split(r"[=<>!;~ ]", pin, maxsplit=1)[0].lower()
-
-
-def _listing(items: list[str]) -> str:
-    """把字符串列表写成每行一项的 Python 列表（放在设置单元格里，缩进一层）。"""
-    return "[\n" + "".join(f"        {item!r},\n" for item in items) + "    ]"
+def sources() -> list[str]:
+    """d2lutils 的默认来源，依次试：包索引上的发行版、课程网站上的 wheel、GitHub 上的仓库。"""
+    owner, name = repository()
+    version = package_version()
+    return [f"d2lutils=={version}", f"{release_files()}d2lutils-{version}-py3-none-any.whl",
+            f"d2lutils @ git+https://github.com/{owner}/{name}@{BRANCH}"]
 
 
 def header_cells(notebook_name: str) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
@@ -141,18 +94,7 @@ def header_cells(notebook_name: str) -> tuple[nbformat.NotebookNode, nbformat.No
         f"[![在 Colab 中打开](https://colab.research.google.com/assets/colab-badge.svg)]({colab})")
     badge.id = "colab-badge"
     badge.metadata = {KEY: "badge"}
-    gpu = pins(ROOT / "requirements-gpu.txt")
-    gpu_dist = next(p for p in gpu if _name(p).startswith("mxnet-cu")).split("==")[0]
-    version = package_version()
-    wheel = f"d2lutils-{version}-py3-none-any.whl"
-    low, high = VERIFIED_PYTHON
-    source = SETUP_TEMPLATE.format(
-        gpu_dist=gpu_dist, low=low, high=high, deps=RUNTIME_DEPS,
-        font=FONT_PIN, font_module=_name(FONT_PIN).replace("-", "_"),
-        cpu_pins=pins(ROOT / "requirements-mxnet.txt"), gpu_pins=gpu,
-        release=f"d2lutils=={version}", release_file=f"{release_files()}{wheel}",
-        source=f"d2lutils @ git+https://github.com/{owner}/{name}@{BRANCH}",
-    )
+    source = SETUP_TEMPLATE.format(sources=json.dumps(sources(), ensure_ascii=False))
     setup = nbformat.v4.new_code_cell(source.rstrip("\n"))
     setup.id = "colab-setup"
     # 在 JupyterLab 里折叠显示（source_hidden），在 Colab 里只显示表单（cellView: form）

@@ -5,7 +5,7 @@
     python tools/run_notebooks.py notebooks/01_corr2d.ipynb
 
 同一台机器运行两次得到完全相同的字节：不记录计时元数据，执行编号为 1..N，
-内核的 C 层 stderr 不被捕获（nbval 也捕获不到它，见 FACTS.md），
+内核的 C 层 stderr 不被捕获（nbval 也捕获不到它，见 docs/maintainers.md），
 PYTHONHASHSEED 固定为 0（与测试命令相同，见 conftest.py）。
 """
 
