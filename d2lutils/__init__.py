@@ -20,7 +20,7 @@ from .learn import edge_data, learn_kernel  # noqa: E402
 from .plotting import plot, show_heatmaps, show_im2col, show_placement, use_cjk_font  # noqa: E402
 from .pool import pool2d  # noqa: E402
 # 第 09、10 课：手写数字数据与训练
-from .data import DigitsSplit, iter_batches, load_digits_split  # noqa: E402
+from .data import DigitsSplit, iter_batches, load_digits_split, load_mnist_sample  # noqa: E402
 from .training import (accuracy, evaluate_accuracy, lenet_digits, plot_history,  # noqa: E402
                        train, train_step)
 
@@ -33,7 +33,7 @@ __all__ = [
     "edge_data", "learn_kernel",
     "plot", "show_heatmaps", "show_im2col", "show_placement", "use_cjk_font",
     # 第 09、10 课
-    "DigitsSplit", "load_digits_split", "iter_batches",
+    "DigitsSplit", "load_digits_split", "load_mnist_sample", "iter_batches",
     "accuracy", "evaluate_accuracy", "train_step", "train", "lenet_digits", "plot_history",
 ]
 __version__ = "0.2.0"  # 改版本时同时更新 CHANGELOG.md

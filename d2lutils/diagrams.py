@@ -223,3 +223,59 @@ def show_multi_in(X: object, K: object, window: tuple[int, int] = (0, 0), cell_s
         ax.set_ylim(rows + 0.1, -0.1)
     fig.tight_layout()
     plt.show()
+
+
+def show_layers(layers: Sequence[tuple[str, tuple[int, ...]]], max_maps: int = 6) -> None:
+    """把网络画成从左到右的一排：layers 是 (名字, 不含批量维的输出形状) 的列表。见第 09 课。
+
+    形状 (c, h, w) 画成叠在一起的特征映射（方块的边长随 h、w 变化，最多画 max_maps 张，下面写 “c@h×w”）；
+    形状 (n,) 画成高度随 n 变化的竖条（下面写 n）。名字写在上面，可以含换行。
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+
+    from .plotting import use_cjk_font
+
+    layers = list(layers) if isinstance(layers, (list, tuple)) else None
+    if not layers:
+        raise ValueError("layers 应为非空的列表，每项是 (名字, 输出形状)，例如 [('输入', (1, 28, 28)), ('输出', (10,))]。")
+    for item in layers:
+        ok = isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)
+        shape = tuple(item[1]) if ok and isinstance(item[1], (list, tuple)) else ()
+        if not (ok and len(shape) in (1, 3) and all(isinstance(v, int) and v >= 1 for v in shape)):
+            raise ValueError(f"layers 的每一项应为 (名字, 形状)，形状是 (通道, 高, 宽) 或 (单元数,) 的正整数，"
+                             f"实际有一项是 {item!r}。")
+    if not isinstance(max_maps, int) or max_maps < 1:
+        raise ValueError(f"max_maps 应为正整数，实际是 {max_maps!r}。")
+    use_cjk_font()
+    side = max(max(s[1:]) for _, s in layers if len(s) == 3) if any(len(s) == 3 for _, s in layers) else 1
+    units = max(s[0] for _, s in layers if len(s) == 1) if any(len(s) == 1 for _, s in layers) else 1
+    fig, ax = plt.subplots(figsize=(1.1 * len(layers) + 0.4, 2.8))
+    x, step, prev = 0.0, 0.1, None
+    name_y = 0.95 + (max_maps - 1) * step  # 名字写在最高的一叠上面
+    for name, shape in layers:
+        if len(shape) == 3:
+            c, h, w = shape
+            hh, ww = 1.6 * h / side + 0.15, 1.6 * w / side + 0.15
+            n = min(c, max_maps)
+            for i in range(n):  # 后面的特征映射向右上错开
+                ax.add_patch(Rectangle((x + i * step, -hh / 2 + i * step), ww, hh, fc="#dbe9f6", ec="#4a6f8a", lw=0.8))
+            right, top = x + ww + (n - 1) * step, hh / 2 + (n - 1) * step
+            label = f"{c}@{h}×{w}"
+        else:
+            hh, ww = 2.0 * (shape[0] / units) ** 0.5 + 0.1, 0.22
+            ax.add_patch(Rectangle((x, -hh / 2), ww, hh, fc="#fde2c8", ec="#b5651d", lw=0.8))
+            right, top, label = x + ww, hh / 2, f"{shape[0]}"
+        center = (x + right) / 2
+        ax.text(center, name_y, name, ha="center", va="bottom", fontsize=8)
+        ax.text(center, -1.35, label, ha="center", va="top", fontsize=8)
+        if prev is not None:
+            ax.add_patch(FancyArrowPatch((prev, 0), (x - 0.05, 0), arrowstyle="-|>", mutation_scale=8,
+                                         color="#555555", lw=0.8, zorder=0))
+        prev, x = right + 0.05, max(right, x + 0.6) + 0.55
+    ax.set_xlim(-0.2, x - 0.35)
+    ax.set_ylim(-1.75, name_y + 0.65)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.tight_layout()
+    plt.show()

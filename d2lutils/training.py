@@ -92,7 +92,7 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
     data 来自 ``load_digits_split``；ctx 是一个设备或设备列表（多个设备时数据并行）。
     每个迭代周期的样本顺序由 ``numpy.random.default_rng(seed)`` 打乱，结果可复现。
     打印的数字四舍五入（损失 4 位、准确率 3 位小数），verbose=False 时不打印；
-    返回未舍入的各迭代周期的指标。见第 09、10 课。
+    返回未舍入的各迭代周期的指标。第 09 课把同样的循环写在课里（train_net），第 10 课用这个函数。
     """
     check_block(net)
     if not isinstance(data, DigitsSplit):
@@ -140,11 +140,11 @@ POOL_LAYERS = {"max": nn.MaxPool2D, "avg": nn.AvgPool2D}
 
 def lenet_digits(num_classes: int = 10, activation: str = "relu",
                  pool: str = "max") -> nn.HybridSequential:
-    """第 09 课为 8x8 手写数字设计的小型 LeNet（未初始化）：输入 (n, 1, 8, 8) → 输出 (n, num_classes)。
+    """为 8x8 手写数字设计的小型 LeNet（未初始化）：输入 (n, 1, 8, 8) → 输出 (n, num_classes)。见第 10 课。
 
     两个 3x3 卷积层（填充 1）各接一个 2x2、步幅 2 的汇聚层，再接两个全连接层。activation 是
-    卷积层和第一个全连接层的激活函数（'relu'、'sigmoid'、'tanh'），pool 为 'max' 或 'avg'；
-    第 09 课用它比较两种选择。第 10 课也用它（默认的 ReLU + 最大汇聚）。
+    卷积层和第一个全连接层的激活函数（'relu'、'sigmoid'、'tanh'），pool 为 'max' 或 'avg'。
+    第 10 课用默认的 ReLU + 最大汇聚。
     """
     num_classes = check_int(num_classes, "类别数 num_classes", 1)
     check_memory(65 * num_classes, 4, f"输出 {num_classes} 类的全连接层的参数")
@@ -164,7 +164,7 @@ def lenet_digits(num_classes: int = 10, activation: str = "relu",
 
 
 def plot_history(history: dict[str, list[float]]) -> None:
-    """把 ``train`` 返回的各迭代周期的损失和准确率画在一张图上（中文图例）。见第 09 课。"""
+    """把 ``train``（或第 09 课的 train_net）返回的各迭代周期的损失和准确率画在一张图上（中文图例）。见第 09 课。"""
     from .plotting import plot
 
     keys = ("loss", "train_acc", "test_acc")

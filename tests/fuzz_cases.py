@@ -817,6 +817,37 @@ def load_digits_cases(draw):
     return Case(lambda: f(0.25, 0, v), ("dtype", repr(v)), what=f"dtype={v!r}")
 
 
+@st.composite
+def load_mnist_cases(draw):
+    kind = draw(st.sampled_from(["valid", "valid", "sizes", "seed", "dtype"]))
+    n_train, n_test = draw(st.integers(1, 300)), draw(st.integers(1, 300))
+    seed = draw(st.integers(0, 2**32 - 1))
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    f = d2lutils.load_mnist_sample
+    if kind == "valid":
+        def check(d):
+            assert isinstance(d, d2lutils.DigitsSplit)
+            assert d.X_train.shape == (n_train, 1, 28, 28) and d.X_test.shape == (n_test, 1, 28, 28)
+            assert d.y_train.shape == (n_train,) and d.y_test.dtype == onp.int64 and d.X_test.dtype == dtype
+            assert 0 <= d.X_train.min() and d.X_train.max() <= 1 and set(onp.unique(d.y_train)) <= set(range(10))
+            # 同一个种子：测试集是打乱后的前 num_test 张，与 num_train 无关
+            again = f(1, n_test, seed, dtype)
+            assert onp.array_equal(again.X_test, d.X_test) and onp.array_equal(again.y_test, d.y_test)
+        return Case(lambda: f(n_train, n_test, seed, dtype), None, check,
+                    f"load_mnist_sample({n_train}, {n_test}, {seed}, {dtype})")
+    if kind == "sizes":
+        name, v = draw(st.sampled_from([("num_train", 0), ("num_train", 9001), ("num_test", -1), ("num_test", 1.5),
+                                         ("num_test", "10"), ("num_train", None), ("num_test", True)]))
+        args = {"num_train": 1000, "num_test": 1000, name: v}
+        words = ("10000", repr(v)) if v == 9001 else (name, repr(v))
+        return Case(lambda: f(**args), words, what=f"{name}={v!r}")
+    if kind == "seed":
+        v = draw(st.sampled_from([-1, 1.5, "0", None, 2**40]))
+        return Case(lambda: f(10, 10, v), ("seed", repr(v)), what=f"seed={v!r}")
+    v = draw(st.sampled_from(["float16", "uint8", None, 32, "FLOAT32"]))
+    return Case(lambda: f(10, 10, 0, v), ("dtype", repr(v)), what=f"dtype={v!r}")
+
+
 BATCH_DTYPES = ("float16", "float32", "float64", "int8", "int32", "int64", "uint8")
 
 
@@ -1182,6 +1213,7 @@ FUZZ = {
     # DigitsSplit 是数据的容器（NamedTuple），由使用它的 train 检查：这里生成字段有问题的 DigitsSplit
     "DigitsSplit": train_cases(data_only=True),
     "load_digits_split": load_digits_cases(),
+    "load_mnist_sample": load_mnist_cases(),
     "iter_batches": iter_batches_cases(),
     "accuracy": accuracy_cases(),
     "evaluate_accuracy": evaluate_accuracy_cases(),

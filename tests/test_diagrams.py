@@ -67,3 +67,23 @@ def test_multi_in_figure_sums_the_channels(monkeypatch):
     plt.close("all")
     with pytest.raises(ValueError, match=r"\(2, 4, 4\) 和 \(1, 2, 2\)"):
         show_multi_in(X, K[:1])
+
+
+def test_show_layers_draws_each_feature_map_stack_and_bar(monkeypatch):
+    from matplotlib.patches import FancyArrowPatch
+
+    from d2lutils.diagrams import show_layers
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    show_layers([("输入", (1, 28, 28)), ("C1", (6, 28, 28)), ("S4", (16, 5, 5)), ("C5", (120,))], max_maps=4)
+    ax = shown[0].axes[0]
+    rects = [p for p in ax.patches if not isinstance(p, FancyArrowPatch)]
+    assert len(rects) == 1 + 4 + 4 + 1  # 每叠最多 max_maps 张
+    assert sum(isinstance(p, FancyArrowPatch) for p in ax.patches) == 3
+    assert [t.get_text() for t in ax.texts if "@" in t.get_text()] == ["1@28×28", "6@28×28", "16@5×5"]
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"\(10, 10\)"):
+        show_layers([("输入", (10, 10))])
+    with pytest.raises(ValueError, match="非空"):
+        show_layers([])

