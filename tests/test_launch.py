@@ -211,11 +211,12 @@ def test_killed_worker_stops_every_process_group_fast(tmp_path):
     """不启动 MXNet：每个进程都是一个 sh，它再启动一个孙进程 sleep。SIGKILL 一个工作进程之后，
     启动器几秒内以 1 退出、用中文说出是哪个工作进程，并且停止每个进程组（连同孙进程）。"""
     token = f"COURSE_LAUNCH_TEST_{os.getpid()}_{time.monotonic_ns()}"
-    out = tmp_path / "roles.txt"   # 文件而不是管道：留下的孙进程不会让读取一直等下去
+    # 输出写进文件而不是管道：留下的孙进程拿着管道，读取就要等它睡完 60 秒，测试也就发现不了它
+    out, err_file = tmp_path / "roles.txt", tmp_path / "stderr.txt"
     script = 'echo "$DMLC_ROLE $$"; sleep 60 & wait'
-    with open(out, "a") as f:
+    with open(out, "a") as f, open(err_file, "w") as e:
         proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "8", "--", "sh", "-c", script],
-                                stdout=f, stderr=subprocess.PIPE, text=True, env={**ENV, "COURSE_TEST_TOKEN": token})
+                                stdout=f, stderr=e, env={**ENV, "COURSE_TEST_TOKEN": token})
     try:
         deadline = time.monotonic() + 20
         while (len(out.read_text().splitlines()) < 4 or len(_with_token(token)) < 9) and time.monotonic() < deadline:
@@ -228,7 +229,7 @@ def test_killed_worker_stops_every_process_group_fast(tmp_path):
         os.kill(victim, signal.SIGKILL)
         rc = proc.wait(timeout=15)
         took = time.monotonic() - t0
-        err = proc.stderr.read()
+        err = err_file.read_text()
         deadline = time.monotonic() + 2   # 给内核一点时间结束刚收到 SIGKILL 的孙进程
         while _with_token(token) and time.monotonic() < deadline:
             time.sleep(0.02)
