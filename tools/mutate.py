@@ -119,8 +119,10 @@ def run_pytest(copy: Path, tests: list[str], args: list[str], env: dict[str, str
     """在副本里运行 pytest（自己的进程组：超时或 Ctrl-C 时连同它启动的进程一起停止）；返回 (退出码, 输出尾部)。"""
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *args, *tests]
     full_env = {**os.environ, "PYTHONPATH": str(copy), **env}
+    # SIGINT 恢复默认处理：本脚本在后台作业里运行时 SIGINT 被忽略，pytest 会继承这一点
     proc = subprocess.Popen(cmd, cwd=copy, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         out, _ = proc.communicate(timeout=timeout)
         return proc.returncode, out
@@ -128,8 +130,13 @@ def run_pytest(copy: Path, tests: list[str], args: list[str], env: dict[str, str
         return None, ""
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            # 先 SIGINT：pytest 照 Ctrl-C 结束，测试的 finally 清理它们启动的进程；10 秒后仍在运行才 SIGKILL
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 def check_copy_is_imported(copy: Path) -> None:
