@@ -173,11 +173,14 @@ def compare(out_a: str | os.PathLike, out_b: str | os.PathLike, tol: float = 1e-
     for name, r in ((out_a, a), (out_b, b)):
         losses = "、".join(f"{x:.4f}" for x in r["loss"])
         print(f"{name}：{r['num_workers']} 个工作进程，{r['steps']} 步，各迭代周期的损失 {losses}")
-    if len(a["loss"]) != len(b["loss"]) or len(a["params"]) != len(b["params"]):
-        print("两次训练的迭代周期数或参数个数不同，无法比较。")
+    shapes_a, shapes_b = [p.shape for p in a["params"]], [p.shape for p in b["params"]]
+    if len(a["loss"]) != len(b["loss"]) or shapes_a != shapes_b:
+        print(f"两次训练的迭代周期数（{len(a['loss'])} 和 {len(b['loss'])}）或参数的形状"
+              f"（{shapes_a} 和 {shapes_b}）不同，无法比较。")
         return 1
-    loss_gap = max(abs(x - y) for x, y in zip(a["loss"], b["loss"]))
-    param_gap = max(float(onp.abs(p - q).max()) for p, q in zip(a["params"], b["params"]))
+    # onp.max 而不是内置的 max：内置的 max 会跳过排在后面的 nan（nan > x 为假），发散的训练也就成了“一致”
+    loss_gap = float(onp.max(onp.abs(onp.subtract(a["loss"], b["loss"]))))
+    param_gap = float(onp.max([onp.abs(p - q).max() for p, q in zip(a["params"], b["params"])]))
     same = loss_gap < tol and param_gap < tol
     tol_s = f"{tol:g}".replace("e-0", "e-")
     print(f"损失的最大差别 {loss_gap:.1e}，参数的最大差别 {param_gap:.1e}：" +

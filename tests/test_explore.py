@@ -131,7 +131,7 @@ def test_kernel_explorer_every_control_recomputes_and_redraws():
         onp.testing.assert_allclose(ex.result["Y"], loop, rtol=1e-5, atol=1e-5)
         assert png_of(ex) != before, f"改动 {name} 之后图没有变"
         assert ex.error is None and ex.last_ms > 0
-    assert not ex.controls["digit"].disabled or ex.values()["image"] != "digit"
+    assert ex.values()["image"] == "letter" and ex.controls["digit"].disabled  # 换回字母图像后，数字选择框又不可用
     assert not ex.controls["custom"].disabled
     # 写错的自定义卷积核：控件下面显示中文错误，图和结果保持上一次的
     before, result = png_of(ex), ex.result

@@ -110,7 +110,9 @@ def test_listed_gpu_without_kernels_falls_back(monkeypatch, capsys):
     monkeypatch.setattr(mx.runtime, "Features", CudaFeatures)
     assert d2lutils.describe_devices() == [mx.cpu()]
     out = capsys.readouterr().out
-    assert "GPU 0" in out and "sm_90" in out and "CPU" in out
+    # 整句话：只找 “sm_90” 的话，把 “sm_50 到 sm_86” 错写成 “sm_90” 也能通过
+    assert out == ("GPU 0：MXNet 能看到它，却无法在上面运算。MXNet 1.9.1 的 GPU 版只带有 sm_50 到 sm_86 的计算内核，"
+                   "H100、H200（sm_90）及更新的 GPU 无法使用；这块 GPU 上的计算改在 CPU 上进行。\n")
 
 
 def test_describe_devices_on_the_cpu_build(capsys):

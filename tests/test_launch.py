@@ -1,7 +1,8 @@
 """d2lutils.launch 与 d2lutils.dist_train（第 10 课最后一节）：真实的调度器、服务器和工作进程。
 
-默认运行的测试不启动参数服务器（第 10 课的笔记本在默认测试里真正启动两次）；COURSE_FULL=1 时运行
-杀死工作进程、超时、与单进程对照的多进程测试；COURSE_SLOW=1 时另外运行 2 个服务器、
+默认运行的测试不启动参数服务器（第 10 课的笔记本在默认测试里真正启动两次），启动器的看管用 sh 进程检查
+（杀死一个工作进程后，连同孙进程停止全部进程组）；COURSE_FULL=1 时运行杀死工作进程、超时、
+与单进程对照的多进程测试；COURSE_SLOW=1 时（.ci/run 如此运行）另外运行 2 个服务器、
 3 个工作进程 + 2 个服务器的完整 4 个迭代周期的训练。
 """
 
@@ -194,9 +195,65 @@ def test_timeout_stops_everything_with_a_chinese_message(tmp_path):
     assert "超时：训练在 1.5 秒内没有结束" in text and "调度器、服务器 0、工作进程 0、工作进程 1" in text
 
 
+def _with_token(token: str) -> list[int]:
+    """环境变量里带着 token 的、仍在运行的进程（不算僵尸进程：它们的 environ 读出来是空的）。"""
+    found = []
+    for d in Path("/proc").iterdir():
+        try:
+            if d.name.isdigit() and token.encode() in (d / "environ").read_bytes():
+                found.append(int(d.name))
+        except OSError:   # 已经退出，或是别的用户的进程
+            pass
+    return found
+
+
+def test_killed_worker_stops_every_process_group_fast(tmp_path):
+    """不启动 MXNet：每个进程都是一个 sh，它再启动一个孙进程 sleep。SIGKILL 一个工作进程之后，
+    启动器几秒内以 1 退出、用中文说出是哪个工作进程，并且停止每个进程组（连同孙进程）。"""
+    token = f"COURSE_LAUNCH_TEST_{os.getpid()}_{time.monotonic_ns()}"
+    # 输出写进文件而不是管道：留下的孙进程拿着管道，读取就要等它睡完 60 秒，测试也就发现不了它
+    out, err_file = tmp_path / "roles.txt", tmp_path / "stderr.txt"
+    script = 'echo "$DMLC_ROLE $$"; sleep 60 & wait'
+    with open(out, "a") as f, open(err_file, "w") as e:
+        proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "8", "--", "sh", "-c", script],
+                                stdout=f, stderr=e, env={**ENV, "COURSE_TEST_TOKEN": token})
+    try:
+        deadline = time.monotonic() + 20
+        while (len(out.read_text().splitlines()) < 4 or len(_with_token(token)) < 9) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        roles = [line.split() for line in out.read_text().splitlines()]
+        assert sorted(r for r, _ in roles) == ["scheduler", "server", "worker", "worker"], roles
+        assert len(_with_token(token)) == 9, "启动器 + 4 个 sh + 4 个 sleep"
+        victim = [int(pid) for r, pid in roles if r == "worker"][-1]
+        t0 = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+        rc = proc.wait(timeout=15)
+        took = time.monotonic() - t0
+        err = err_file.read_text()
+        deadline = time.monotonic() + 2   # 给内核一点时间结束刚收到 SIGKILL 的孙进程
+        while _with_token(token) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        left = _with_token(token)
+    finally:
+        for pid in _with_token(token):   # 测试失败时也不留下进程
+            os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+    assert rc == 1 and took < 5, (rc, took, err)
+    assert re.search(rf"工作进程 [01]（本机，pid {victim}）被信号 SIGKILL 终止；正在停止其余 3 个仍在运行的进程", err), err
+    assert "已停止全部进程，训练失败" in err
+    assert left == [], f"启动器退出后仍在运行（工作进程的孙进程没有被停止）：{left}"
+
+
+def _sigint_default() -> None:
+    # 在后台作业里启动测试时（例如 `./course.sh test &`），shell 让子进程忽略 SIGINT，而被忽略的信号
+    # 经 exec 继承下去：启动器也就收不到 Ctrl-C。先恢复默认处理，Python 才会把它变成 KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_everything():
     proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "1", "-s", "1", "--", PY, "-c", "import time; time.sleep(60)"],
-                            stderr=subprocess.PIPE, text=True, env=ENV)
+                            stderr=subprocess.PIPE, text=True, env=ENV, preexec_fn=_sigint_default)
     try:
         children = _wait_for_children(proc, 3)
         assert len(children) == 3

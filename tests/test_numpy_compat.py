@@ -130,12 +130,11 @@ def test_other_libraries_work_after_d2lutils():
     fig.savefig(buf, format="png")
     plt.close(fig)
     assert buf.getvalue().startswith(b"\x89PNG")
-    try:
-        import pandas as pd
-    except ImportError:
-        return  # 这条测试线没有安装 pandas（Colab 模拟里有）
+    import pandas as pd  # 每条测试线都装了它（requirements.txt、requirements-numpy1.txt）：在线平台都预装 pandas
     df = pd.DataFrame({"k": ["a", "b", "a"], "v": [1.0, 2.0, 3.0]})
     assert df.groupby("k")["v"].mean().to_dict() == {"a": 2.0, "b": 2.0}
+    assert pd.Series(np.arange(4.0)).rolling(2).sum().tolist()[1:] == [1.0, 3.0, 5.0]
+    assert df["v"].to_numpy().dtype == np.float64 and bool(pd.isna(pd.Series([1.0, np.nan])).iloc[1])
 
 
 def test_mxnet_import_defers_sklearn_and_scipy_without_breaking_them():
