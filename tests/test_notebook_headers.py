@@ -92,10 +92,14 @@ def test_notebook_without_title_is_refused(tmp_path, capsys):
 
 # ---- 设置单元格本身：在假的在线 Jupyter 里执行它的代码 ----
 
+FONT_MODULE = "paperang_p2_fonts_cjk"  # d2lutils.plotting.PIP_FONT_PACKAGE（下面的测试核对两者相同）
+
+
 class FakeKernel:
     """假的在线 Jupyter 内核：哪些模块缺少、装了哪些发行包，并记录 pip 命令。"""
 
-    def __init__(self, monkeypatch, missing=("mxnet", "d2lutils"), dists=None, python=(3, 12),
+    # 在线平台上没有课程环境自带的 pip 中文字体包（plotting.PIP_FONT_PACKAGE）：默认也把它算作缺少
+    def __init__(self, monkeypatch, missing=("mxnet", "d2lutils", FONT_MODULE), dists=None, python=(3, 12),
                  index_has_d2lutils=False, site_has_wheel=False):
         import importlib.metadata as md
         import importlib.util
@@ -124,7 +128,8 @@ class FakeKernel:
         if ok and "install" in cmd:
             for arg in cmd[cmd.index("install") + 1:]:
                 if not arg.startswith("-"):
-                    mod = {"scikit-learn": "sklearn"}.get(re.split(r"[=@ ]", arg)[0], re.split(r"[=@ ]", arg)[0])
+                    name = re.split(r"[=@ ]", arg)[0]
+                    mod = {"scikit-learn": "sklearn"}.get(name, name.replace("-", "_"))
                     self.missing.discard("d2lutils" if "d2lutils" in arg or arg.startswith("/") else mod)
                     self.dists[re.split(r"[=@ ]", arg)[0]] = "new"
         return subprocess.CompletedProcess(cmd, 0 if ok else 1)
@@ -157,7 +162,7 @@ def test_setup_cell_is_collapsed_and_uses_shared_constants():
     _, setup = headers.header_cells("01_corr2d.ipynb")
     assert setup.metadata["jupyter"] == {"source_hidden": True} and setup.metadata["cellView"] == "form"
     assert headers.VERIFIED_PYTHON == _env.VERIFIED_PYTHON and headers.FONT_PIN == _env.PIP_FONT_PIN
-    assert f"find_spec({plotting.PIP_FONT_PACKAGE!r})" in setup.source
+    assert f"find_spec({plotting.PIP_FONT_PACKAGE!r})" in setup.source and FONT_MODULE == plotting.PIP_FONT_PACKAGE
     assert "GB" not in setup.source and "MB" not in setup.source  # 下载大小只写在 README 的“GPU”一节
 
 
