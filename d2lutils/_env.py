@@ -272,17 +272,19 @@ def prepare() -> None:
         restore_numpy_names(added, numpy)
 
 
-# 没有 root、不能 apt 安装时用 pip 装的中文字体（与 tools/notebook_headers.py 的 FONT_PIN 相同，有测试检查）
+# 课程环境（requirements.txt、environment.yml）和在线平台的设置单元格都用 pip 装的中文字体
+# （与 tools/notebook_headers.py 的 FONT_PIN 相同，有测试检查）
 PIP_FONT_PIN = "paperang-p2-fonts-cjk==0.1.0"
 
 
 def cjk_font_hint() -> str | None:
-    """没有中文字体时返回怎样安装的中文提示（``./course.sh lab`` 启动时打印一次）；有字体时返回 None。"""
+    """真的找不到中文字体（系统字体和 pip 字体包都没有）时返回怎样安装的中文提示（``./course.sh lab`` 启动时
+    打印一次，测试的图比较失败时也附上）；找得到时返回 None。"""
     from .plotting import use_cjk_font
 
     if use_cjk_font() is not None:
         return None
-    return ("这台机器上没有中文字体，课程图中的中文标题会显示为方框。请安装一个："
-            "sudo apt-get install fonts-wqy-microhei（Debian/Ubuntu）；没有 root 权限时："
-            f"{sys.executable} -m pip install --no-deps {PIP_FONT_PIN}（同一个文泉驿微米黑字体）。"
-            "装好后重新运行笔记本即可，存储的输出不受影响。")
+    return ("这个 Python 环境里找不到中文字体，课程图中的中文标题会显示为方框。课程环境本来自带一个"
+            f"（requirements.txt 里的 {PIP_FONT_PIN}），请补装它：{sys.executable} -m pip install --no-deps "
+            f"{PIP_FONT_PIN}（文泉驿微米黑）；或者安装系统字体：sudo apt-get install fonts-wqy-microhei"
+            "（Debian/Ubuntu）。装好后重新运行笔记本即可，存储的输出不受影响。")

@@ -108,7 +108,8 @@ class Chromium:
         self.proc = subprocess.Popen(
             [self.executable, *FLAGS, f"--user-data-dir={self.profile}",
              "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env=dict(os.environ, FONTCONFIG_FILE=str(self._fontconfig())))
         port_file = self.profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30
         while not port_file.exists() or not port_file.read_text().strip():
@@ -118,6 +119,17 @@ class Chromium:
             time.sleep(0.05)
         self.port = int(port_file.read_text().split()[0])
         return self
+
+    def _fontconfig(self) -> Path:
+        """系统的 fontconfig 设置，再加上课程环境自带的 pip 中文字体：没有系统中文字体的机器上，
+        页面（和截图）里的中文也不是方框。"""
+        from d2lutils.plotting import _pip_font_files
+
+        dirs = "".join(f"<dir>{Path(f).parent}</dir>" for f in _pip_font_files() if Path(f).exists())
+        path = self.profile / "fonts.conf"
+        path.write_text("<?xml version='1.0'?>\n<fontconfig><include ignore_missing='yes'>/etc/fonts/fonts.conf"
+                        f"</include>{dirs}<cachedir>{self.profile / 'fontconfig'}</cachedir></fontconfig>\n")
+        return path
 
     def new_page(self) -> Page:
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")

@@ -152,16 +152,12 @@ def compare_cell_figures(notebook: Path, cell_num: int, cell_id: str, test, ref,
         saved = _save(diff_root / DIFF_DIR, stem, s64, n64, diff)
         problems.append(f"{where} 的第 {k + 1} 张图变了：{msg}。存储的图、新图和差别图："
                         + "、".join(str(p) for p in saved))
-    if problems and not _has_cjk_font():
-        problems.append("注意：这台机器没有中文字体，图中的中文显示为方框。"
-                        "安装字体后再运行测试：apt-get install fonts-wqy-microhei")
+    if problems:  # 只在真的找不到中文字体时附上怎样安装（课程环境自带 pip 的字体包）
+        from d2lutils._env import cjk_font_hint
+
+        hint = cjk_font_hint()
+        problems += [f"注意：{hint}"] if hint else []
     return problems
-
-
-def _has_cjk_font() -> bool:
-    from d2lutils.plotting import use_cjk_font
-
-    return use_cjk_font() is not None
 
 
 def pytest_configure(config) -> None:

@@ -1,13 +1,14 @@
-"""真实浏览器里的交互探索器：无界面的 Chromium 打开 JupyterLab，运行第 01 课，改动控件，图必须跟着变。
+"""真实浏览器里的第 01 课：无界面的 Chromium 打开 JupyterLab，第一屏没有通知盖住课程；
+像学习者一样按“运行全部”，每个代码单元格按顺序运行、没有一个出错；再改动探索器的控件，图必须跟着变。
 
-服务器的启动方式与 README 的 ``./course.sh lab`` 相同（根目录是课程笔记本、带令牌、随机端口、
-root 时 --allow-root），只是根目录换成临时目录里的副本：JupyterLab 会自动保存它打开的笔记本，
+服务器的启动方式与 README 的 ``./course.sh lab`` 相同（载入同样的 tools/jupyter/ 设置、带令牌、随机端口、
+root 时 --allow-root），只是根目录换成临时目录里的副本（清掉了输出，像还没运行过的课）：JupyterLab 会自动保存它打开的笔记本，
 不能让它改动仓库里的课。另加 ``--LabApp.expose_app_in_browser=True``（JupyterLab 自己的界面测试
 也这样做），好在页面里调用 JupyterLab 的命令。浏览器由 tests/browser.py 启动，通过 DevTools 协议驱动。
 
 副本的末尾加上第 06、08 课的探索器单元格（原样取自课程），也拨动它们的滑块和按钮，确认三个探索器都会重画。
 没有安装 Chromium 时跳过（Debian：apt-get install chromium），跳过的原因会列在测试结果的末尾。
-设置 COURSE_SCREENSHOTS=目录 时把改动前后的截图存到那里。
+设置 COURSE_SCREENSHOTS=目录 时把第一屏和改动前后的截图存到那里。
 """
 
 import base64
@@ -33,7 +34,7 @@ class Browser:
 
     def __init__(self, page):
         self.page = page
-        page.timeout = 180  # 逐个运行整课的单元格可能要一两分钟（机器忙时）
+        page.timeout = 180  # 运行整课可能要一两分钟（机器忙时）
         page.ws.settimeout(180)
 
     def send(self, method, **params):
@@ -71,7 +72,11 @@ window.label = n => explorer(n).querySelector('.widget-html-content').textConten
 """
 
 
-def open_and_run(browser, server, name, n_explorers):
+# 盖在页面上的通知（JupyterLab 用 react-toastify 显示它们），例如“要不要接收 Jupyter 新闻？”
+TOASTS = "[...document.querySelectorAll('.Toastify__toast')].map(t => t.textContent)"
+
+
+def open_and_run(browser, server, name, n_explorers, shots=None):
     browser.send("Page.navigate", url=f"{server.base}/lab/tree/{name}?token={server.token}")
     # 无界面的浏览器没有焦点，shell.currentWidget 为空：按文件名在主区域里找笔记本
     browser.wait_for("!!window.jupyterapp", "JupyterLab 载入", limit=90)
@@ -81,17 +86,27 @@ def open_and_run(browser, server, name, n_explorers):
                      " && panel().sessionContext.session.kernel.status === 'idle')",
                      f"JupyterLab 打开 {name} 并启动内核", limit=90)
     browser.js("jupyterapp.shell.activateById(panel().id)")
-    # 逐个运行每个单元格（“运行全部”会在第一个预期的错误处停下：内核丢弃排在后面的请求）
-    browser.js("(async () => { const nb = panel().content;"
-               " for (let i = 0; i < nb.widgets.length; i++) {"
-               "  nb.activeCellIndex = i; await jupyterapp.commands.execute('notebook:run-cell'); } })()")
-    # 每个代码单元格都运行了；出错的正好是标了 raises-exception 的（预期的中文错误）
+    # 第一屏就是这一课：没有通知盖住它。课程的设置（tools/jupyter/labconfig）让 JupyterLab 不问新闻；
+    # 核对设置确实生效（通知在 JupyterLab 载入设置之后才会弹出，内核空闲时早已载入）
+    fetch_news = browser.js("jupyterapp.serviceManager.settings.fetch('@jupyterlab/apputils-extension:notification')"
+                            ".then(s => s.schema.properties.fetchNews.default)")  # 课程的设置改的是默认值
+    assert fetch_news == "false", f"课程的 JupyterLab 设置没有生效：fetchNews = {fetch_news!r}"
+    if shots:
+        browser.page.screenshot(shots / "first-screen.png")
+    assert browser.js(TOASTS) == [], f"第一屏有通知盖住课程：{browser.js(TOASTS)}"
+    # 像学习者一样按“运行全部”（Run All）。预期中的错误由 d2lutils.expect_error 显示，单元格本身不出错，
+    # 所以 JupyterLab（以及不认识单元格标记、遇到错误就停下的 Colab）都一直运行到最后一个单元格
+    n_code = browser.js("panel().content.widgets.filter(c => c.model.type === 'code').length")
+    browser.js("jupyterapp.commands.execute('notebook:run-all-cells')")
+    browser.wait_for("panel().content.widgets.filter(c => c.model.type === 'code')"
+                     ".every(c => c.model.executionCount !== null)"
+                     " && panel().sessionContext.session.kernel.status === 'idle'",
+                     f"“运行全部”运行完 {name} 的 {n_code} 个代码单元格", limit=180)
     cells = browser.js("panel().content.widgets.filter(c => c.model.type === 'code').map(c => ["
-                       " (c.model.getMetadata('tags') || []).includes('raises-exception'),"
-                       " c.model.outputs.toJSON().some(o => o.output_type === 'error'),"
-                       " c.model.executionCount])")
-    assert cells and all(count is not None for _, _, count in cells), f"{name} 有单元格没有运行：{cells}"
-    assert [tagged for tagged, _, _ in cells] == [err for _, err, _ in cells], f"{name} 有意外的错误"
+                       " c.model.executionCount,"
+                       " c.model.outputs.toJSON().filter(o => o.output_type === 'error').map(o => o.ename)])")
+    assert [count for count, _ in cells] == list(range(1, n_code + 1)), f"{name} 没有按顺序运行每个单元格：{cells}"
+    assert [errors for _, errors in cells if errors] == [], f"{name} 有单元格出错：{cells}"
     browser.js(HELPERS)
     browser.wait_for(f"document.querySelectorAll('.jp-OutputArea-output .widget-vbox').length === {n_explorers}"
                      f" && [...Array({n_explorers}).keys()].every(i => pixels(i))",
@@ -121,12 +136,15 @@ def test_explorers_respond_in_jupyterlab(tmp_path):
         cells = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
         nb.cells.append(nbformat.v4.new_code_cell(
             next(c.source for c in cells if c.get("id", "").startswith("explore-") and c.cell_type == "code")))
+    for cell in nb.cells:  # 像刚下载、还没运行过的课：没有输出、没有执行编号
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     nbformat.write(nb, root / "01_corr2d.ipynb")
     shots = Path(os.environ["COURSE_SCREENSHOTS"]) if os.environ.get("COURSE_SCREENSHOTS") else None
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
 
-    server = Server(tmp_path, root_dir=root, extra=["--LabApp.expose_app_in_browser=True"])
+    server = Server(tmp_path, root_dir=root, extra=["--LabApp.expose_app_in_browser=True"], course_config=True)
     try:
         with Chromium(tmp_path / "chromium-profile") as chromium:  # 浏览器与服务器同时启动
             browser = Browser(chromium.new_page())
@@ -137,7 +155,7 @@ def test_explorers_respond_in_jupyterlab(tmp_path):
 
 
 def check_explorers(browser, server, shots):
-    open_and_run(browser, server, "01_corr2d.ipynb", 3)
+    open_and_run(browser, server, "01_corr2d.ipynb", 3, shots)
     # 第 01 课：把卷积核换成“锐化”
     assert "[1, -1]" in browser.js("label(0)")
     change_and_check(browser, 0, lambda: browser.js(

@@ -52,10 +52,9 @@ def test_learner_writes_wrong_answer_reads_hint_fixes_it_and_passes(kernel):
     code = [c for c in nb.cells if c.cell_type == "code"]
     answer = next(c for c in code if c.source.rstrip().endswith("ex.q3.check()"))
     before = code[:code.index(answer)]
-    for cell in before:  # 像学习者一样运行前面的每个单元格；预期出错的单元格（raises-exception）照样出错，不中断
+    for cell in before:  # 像学习者一样运行前面的每个单元格；预期中的错误由 expect_error 显示，单元格不出错
         status, out = run(kernel, cell.source)
-        expected = "error" if "raises-exception" in cell.metadata.get("tags", []) else "ok"
-        assert status == expected, f"单元格出错：{cell.source[:80]!r}\n{out}"
+        assert status == "ok", f"单元格出错：{cell.source[:80]!r}\n{out}"
 
     status, out = run(kernel, answer.source)          # 还没作答
     assert status == "ok" and "还没有作答" in out

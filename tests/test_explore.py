@@ -1,11 +1,16 @@
 """d2lutils.explore：三个交互探索器的计算对照独立的参考实现，每个控件都拨一遍。
 
 计算层对所有组合对照 NumPy 参考实现 / 教学循环 corr2d / SciPy 的卷积；控件层（ipywidgets，
-不需要前端）把每个控件改一次，检查重算的结果、说明文字和图都跟着变了。
+不需要前端）把每个控件改一次，检查重算的结果、说明文字和图都跟着变了。控件层在课程环境的
+ipywidgets 8 上运行；COURSE_SLOW=1 时再在 Colab 预装的 ipywidgets 7.7.1 上运行一遍（要联网安装它）。
+显示时的静态图和文字（不能运行控件的前端、存储的笔记本、阅读版里看到的）也在这里检查。
 """
 
 import base64
 import itertools
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -131,8 +136,10 @@ def test_kernel_explorer_every_control_recomputes_and_redraws():
         onp.testing.assert_allclose(ex.result["Y"], loop, rtol=1e-5, atol=1e-5)
         assert png_of(ex) != before, f"改动 {name} 之后图没有变"
         assert ex.error is None and ex.last_ms > 0
-    assert ex.values()["image"] == "letter" and ex.controls["digit"].disabled  # 换回字母图像后，数字选择框又不可用
+    assert ex.values()["image"] == "letter" and ex.controls["digit"].disabled  # 不是手写数字时不能选第几张
     assert not ex.controls["custom"].disabled
+    ex.controls["image"].value = "digit"
+    assert not ex.controls["digit"].disabled
     # 写错的自定义卷积核：控件下面显示中文错误，图和结果保持上一次的
     before, result = png_of(ex), ex.result
     ex.controls["custom"].value = "1 2; x"
@@ -202,3 +209,20 @@ def test_stored_lessons_show_the_default_figure_without_a_dangling_widget_view(l
     for c in nb.cells:
         for o in c.get("outputs", []):
             assert "application/vnd.jupyter.widget-view+json" not in o.get("data", {})
+
+
+@pytest.mark.skipif(os.environ.get("COURSE_SLOW") != "1", reason="慢（联网安装 ipywidgets 7.7.1）：COURSE_SLOW=1 时运行")
+def test_widget_layer_also_on_colab_ipywidgets_7(tmp_path):
+    """Colab 预装 ipywidgets 7.7.1（googlecolab/backend-info 的 pip-freeze.txt，见 docs/platforms-colab.md）：
+    把它装进一个临时目录、放在课程环境的 ipywidgets 8 前面，再运行上面控件层和显示的测试。"""
+    target = tmp_path / "ipywidgets7"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
+                    "--target", str(target), "ipywidgets==7.7.1", "ipython-genutils==0.2.0"], check=True, timeout=600)
+    env = dict(os.environ, PYTHONPATH=str(target))
+    version = subprocess.run([sys.executable, "-c", "import ipywidgets; print(ipywidgets.__version__)"],
+                             env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert version == "7.7.1"
+    result = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-k", "explorer or bundle",
+                             "-W", "ignore::DeprecationWarning"],
+                            env=env, capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 0 and "\n5 passed" in result.stdout, result.stdout[-3000:]

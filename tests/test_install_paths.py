@@ -35,10 +35,12 @@ def pip(python: Path, args: list[str]) -> None:
 
 
 def check_course_imports(python: Path) -> None:
-    code = "import d2lutils, mxnet, numpy; print(mxnet.__version__, numpy.__version__)"
+    # 装好的环境自带中文字体（pip 的字体包），不依赖系统字体
+    code = ("import os, d2lutils, mxnet, numpy; from d2lutils.plotting import _pip_font_files; "
+            "print(mxnet.__version__, numpy.__version__, any(os.path.exists(f) for f in _pip_font_files()))")
     out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True, cwd="/")
-    mx_version, np_version = out.stdout.split()
-    assert mx_version == "1.9.1" and np_version.startswith("2.") and out.stderr == ""
+    mx_version, np_version, font = out.stdout.split()
+    assert mx_version == "1.9.1" and np_version.startswith("2.") and font == "True" and out.stderr == ""
 
 
 def test_plain_pip_commands_of_the_install_page(tmp_path):

@@ -1,4 +1,4 @@
-"""模拟在线 Jupyter（tools/simulate_platform.py）：Colab、像 Kaggle 的和像 ModelScope 的镜像
+"""模拟在线 Jupyter（tools/simulate_platform.py）：今天的 Colab、用最新版本的 colab-next、像 Kaggle 的和像 ModelScope 的镜像
 （不同的 Python、预装的 numpy 1.x/2.x 和 pandas），各自一次运行设置单元格就就绪、不用重启，
 预装的包不变，第 01 课重现存储的输出。要联网安装、每个平台几分钟，只在 COURSE_SLOW=1 时运行
 （.ci/run 运行一次）。"""
@@ -22,6 +22,22 @@ def test_profiles_differ_in_python_and_preinstalled_numpy():
     assert len({p["python"] for p in profiles.values()}) >= 3
     numpys = {pin for p in profiles.values() for pin in p["packages"] or ["numpy (最新, 2.x)"] if pin.startswith("numpy")}
     assert any("==1." in pin for pin in numpys) and any("==2." in pin or "2.x" in pin for pin in numpys)
+
+
+def test_colab_profile_is_todays_colab_and_colab_next_the_newest_releases():
+    """今天的 Colab（googlecolab/backend-info 的 pip-freeze.txt，见 docs/platforms-colab.md）；
+    colab-next 用最新版，好在 Colab 下一次升级之前发现问题。"""
+    colab, nxt = simulate_platform.PROFILES["colab"], simulate_platform.PROFILES["colab-next"]
+    assert colab["python"] == "3.13" and nxt["python"] == "3.13" and nxt["packages"] is None
+    for pin in ("numpy==2.1.3", "pandas==2.2.3", "matplotlib==3.10.0", "scikit-learn==1.6.1", "scipy==1.16.3",
+                "ipywidgets==7.7.1", "ipykernel==6.17.1", "ipython==7.34.0"):
+        assert pin in colab["packages"]
+    # --from-freeze 从 pip freeze 的输出里取出同样的列表（大小写、- 和 _ 按 pip 的规则比较）
+    freeze = "\n".join(["# 注释", "Jupyter-Client==7.4.9", "foo @ file:///x"]
+                       + [p.replace("jupyter_client==7.4.9", "") for p in colab["packages"]])
+    assert simulate_platform.pins_from_freeze(freeze)[:5] == colab["packages"][:5]
+    with pytest.raises(SystemExit, match="numpy"):
+        simulate_platform.pins_from_freeze("pandas==2.2.3\n")
 
 
 @pytest.mark.skipif(os.environ.get("COURSE_SLOW") != "1", reason="慢（联网安装）：COURSE_SLOW=1 时运行")

@@ -24,8 +24,10 @@ print("font:", p.use_cjk_font())
 print("warnings:", [str(w.message) for w in caught])
 """
 
+# 没有中文字体的机器：没有系统字体文件，也没有 pip 装的字体包（课程环境里装着它，这里假装没有）
 NO_CJK = r"""
 p._CJK_FONT_FILES = ()
+p.PIP_FONT_PACKAGE = "no_such_font_package"
 font_manager.fontManager.ttflist = [f for f in font_manager.fontManager.ttflist
                                     if f.name not in p._CJK_FAMILIES]
 """
@@ -44,8 +46,6 @@ def test_uses_an_installed_cjk_font_when_there_is_one():
     import warnings
 
     import matplotlib
-    import pytest
-
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -54,9 +54,9 @@ def test_uses_an_installed_cjk_font_when_there_is_one():
     # 从 matplotlib 的默认设置开始（同一进程里先运行的测试可能改过 rcParams），结束后恢复
     with matplotlib.rc_context():
         matplotlib.rcdefaults()
-        if p.use_cjk_font() is None:  # .ci/run 会安装 fonts-wqy-microhei；开发机上可能没有
-            pytest.skip("这台机器没有安装中文字体")
+        # 课程环境自带中文字体（requirements.txt 固定的 pip 字体包），所以不论机器上有没有系统字体都能找到
         family = p.use_cjk_font()
+        assert family is not None, "课程环境里找不到中文字体：pip 字体包没有装上？"
         assert matplotlib.rcParams["font.sans-serif"][0] == family
         fig, ax = plt.subplots()
         ax.set_title("卷积核")

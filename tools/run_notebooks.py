@@ -161,8 +161,7 @@ def _execute(nb: nbformat.NotebookNode, path: Path, timeout: int, sockets: str) 
     err = failure[0]
     if isinstance(err, CellExecutionError):
         index = next((i for i, c in enumerate(nb.cells, 1) if c.cell_type == "code"
-                      and any(o.output_type == "error" for o in c.get("outputs", []))
-                      and "raises-exception" not in c.metadata.get("tags", [])), None)
+                      and any(o.output_type == "error" for o in c.get("outputs", []))), None)
         where = f"第 {index} 个单元格" if index else "某个单元格"
         raise RegenFailed(f"{_shown(path)} 的{where}出错（{err.ename}: {err.evalue}），"
                           f"文件没有改动。") from err

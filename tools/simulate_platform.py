@@ -2,7 +2,7 @@
 检查一次就绪、不用重启。
 
 用法（任何 Python 3.11+ 都可以启动它；慢，每个平台约几分钟，只在需要时运行）：
-    python tools/simulate_platform.py [--platform colab|kaggle|modelscope] [--lesson notebooks/01_corr2d.ipynb] [--workdir DIR]
+    python tools/simulate_platform.py [--platform colab|colab-next|kaggle|modelscope] [--lesson notebooks/01_corr2d.ipynb] [--workdir DIR]
 测试套件里：COURSE_SLOW=1 ./course.sh test tests/test_platform_simulation.py（.ci/run 运行一次）。
 
 每个平台是 PROFILES 里的一项（Python 版本、预装包的版本、内核启动时导入的模块、环境变量），
@@ -38,12 +38,25 @@ ROOT = Path(__file__).resolve().parent.parent
 # 平台预装、而课程会用到或可能碰到的包；运行笔记本用的包不固定版本
 KERNEL = ["requests", "setuptools", "ipykernel", "nbclient", "nbformat"]
 WATCHED = ["numpy", "pandas", "scipy", "matplotlib"]  # 在内核里再导入一次、核对版本的包
-# 各平台：Python 版本；预装的数值计算包（None 表示取 PyPI 上的最新版，像今天的 Colab）；
+# 各平台：Python 版本；预装的包（None 表示取 PyPI 上的最新版）；
 # 是否预装 ipywidgets（没有时设置单元格要把它当作缺少的运行依赖装上）；
 # 内核启动时导入的平台模块（假的，只含一个文档字符串）；平台设置的环境变量。
-# 版本出处见 README 的“在线运行”一节（模拟的是“像这样的”镜像，不是逐包复制）。
+# "colab" 是今天的 Colab：版本逐个取自 googlecolab/backend-info 的 pip-freeze.txt（COLAB_FREEZE 记下是哪一版），
+# 更新方法见 docs/platforms-colab.md（python tools/simulate_platform.py --from-freeze pip-freeze.txt 打印新的列表）；
+# "colab-next" 用各包在 PyPI 上的最新版，好在 Colab 下一次升级之前发现问题。其余平台是“像这样的”镜像。
+COLAB_FREEZE = "googlecolab/backend-info a72407924822（2026-08-19，“Upgrade to Python 3.13”；Python 3.13.15）"
+# Colab 预装、课程会用到或碰到的包（从 pip-freeze.txt 取版本的名单）
+COLAB_NAMES = ["numpy", "pandas", "scipy", "matplotlib", "scikit-learn", "requests", "setuptools",
+               "ipywidgets", "widgetsnbextension", "jupyterlab_widgets", "ipykernel", "ipython",
+               "ipython-genutils", "jupyter_client", "traitlets", "tornado", "pyzmq", "nbclient", "nbformat"]
+COLAB_PINS = ["numpy==2.1.3", "pandas==2.2.3", "scipy==1.16.3", "matplotlib==3.10.0", "scikit-learn==1.6.1",
+              "requests==2.32.4", "setuptools==75.2.0", "ipywidgets==7.7.1", "widgetsnbextension==3.6.10",
+              "jupyterlab_widgets==3.0.16", "ipykernel==6.17.1", "ipython==7.34.0", "ipython-genutils==0.2.0",
+              "jupyter_client==7.4.9", "traitlets==5.7.1", "tornado==6.5.7", "pyzmq==26.2.1", "nbclient==0.10.4",
+              "nbformat==5.11.1"]
 PROFILES: dict[str, dict] = {
-    "colab": {"python": "3.12", "packages": None, "widgets": True, "module": "google.colab", "env": {}},
+    "colab": {"python": "3.13", "packages": COLAB_PINS, "widgets": True, "module": "google.colab", "env": {}},
+    "colab-next": {"python": "3.13", "packages": None, "widgets": True, "module": "google.colab", "env": {}},
     # Kaggle 的 docker-python 镜像：Python 3.11、numpy 2.0.x、pandas 2.2.x（以 Colab 的镜像为底）
     "kaggle": {"python": "3.11",
                "packages": ["numpy==2.0.2", "pandas==2.2.3", "scipy==1.15.3", "matplotlib==3.10.0",
@@ -55,6 +68,16 @@ PROFILES: dict[str, dict] = {
                                 "scikit-learn==1.5.2"],
                    "widgets": False, "module": "modelscope_notebook", "env": {"MODELSCOPE_ENVIRONMENT": "notebook"}},
 }
+
+
+def pins_from_freeze(text: str, names: list[str] = COLAB_NAMES) -> list[str]:
+    """从 pip freeze 的输出里取出 names 这些包的 ``名字==版本``（名字按 pip 的规则比较）；缺少的包报错。"""
+    norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()
+    found = {norm(m[1]): m[0] for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==\S+", text, re.M)}
+    missing = [n for n in names if norm(n) not in found]
+    if missing:
+        raise SystemExit(f"pip freeze 的输出里没有这些包：{missing}")
+    return [found[norm(n)] for n in names]
 
 
 def find_python(version: str) -> str:
@@ -155,7 +178,17 @@ check = nbformat.v4.new_code_cell(
     "from matplotlib import font_manager\n"
     "from d2lutils import plotting\n"
     "fonts = [font_manager.FontProperties(fname=p).get_name() for p in plotting._pip_font_files() if os.path.exists(p)]\n"
-    "print(json.dumps({'pip_fonts': fonts, **{m: importlib.import_module(m).__version__ for m in %r}}))")
+    # 三个探索器（第 01、06、08 课）在这个平台的 ipywidgets 上：各拨一个控件，图跟着变，显示时带着静态的图
+    "import ipywidgets\n"
+    "from d2lutils import explore\n"
+    "explorers = []\n"
+    "for make, key, value in [(explore.kernel_explorer, 'kernel', 'sharpen'),\n"
+    "                         (explore.padding_stride_explorer, 'stride', 3), (explore.pooling_explorer, 'mode', 'avg')]:\n"
+    "    ex = make(); before = ex.image.value; ex.controls[key].value = value; bundle = ex._repr_mimebundle_()\n"
+    "    explorers.append(ex.image.value != before and ex.error is None and bundle['image/png'] != ''\n"
+    "                     and bundle['application/vnd.jupyter.widget-view+json']['model_id'] == ex.box.model_id)\n"
+    "print(json.dumps({'pip_fonts': fonts, 'explorers': explorers, 'ipywidgets': ipywidgets.__version__,\n"
+    "                  **{m: importlib.import_module(m).__version__ for m in %r}}))")
 nb.cells.append(check)
 times = {}
 client = NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": os.path.dirname(lesson)}})
@@ -175,7 +208,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--platform", choices=sorted(PROFILES), default="colab")
     parser.add_argument("--python", help="改用这个 Python 版本（默认用平台的）")
     parser.add_argument("--workdir", type=Path, help="保留模拟环境的目录（默认用临时目录，结束后删除）")
+    parser.add_argument("--from-freeze", type=Path, metavar="PIP_FREEZE_TXT",
+                        help="只打印从 backend-info 的 pip-freeze.txt 取出的 COLAB_PINS（更新 colab 配置用）")
     args = parser.parse_args(argv)
+    if args.from_freeze:
+        print("COLAB_PINS = " + json.dumps(pins_from_freeze(args.from_freeze.read_text(encoding="utf-8"))))
+        return 0
     profile = {**PROFILES[args.platform], **({"python": args.python} if args.python else {})}
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix=f"{args.platform}-sim-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -187,7 +225,8 @@ def main(argv: list[str]) -> int:
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
         before = pip_versions(python)
         print(f"[模拟] {args.platform}：Python {profile['python']} 的内核环境就绪（{time.perf_counter() - t0:.0f} s）："
-              + "、".join(f"{n} {before[n]}" for n in WATCHED + ["scikit-learn"]))
+              + "、".join(f"{n} {before[n]}" for n in WATCHED + ["scikit-learn", "ipywidgets", "ipykernel", "ipython"]
+                         if n in before))
         env = {**os.environ, "IPYTHONDIR": str(workdir / "ipython"), "D2LUTILS_SOURCE": str(clone),
                "PYTHONHASHSEED": "0", "PIP_NO_CACHE_DIR": "1", **profile["env"]}
         env.pop("VIRTUAL_ENV", None)
@@ -250,6 +289,8 @@ def report(python: Path, before: dict, lesson: Path, executed: Path, clone: Path
     # 这台机器可能有系统字体；这里核对 pip 装的字体文件 d2lutils 能找到，且是中文字体
     print(f"[模拟] pip 安装的中文字体：{seen['pip_fonts']}")
     ok &= "WenQuanYi Micro Hei" in seen["pip_fonts"]
+    print(f"[模拟] 探索器（第 01、06、08 课）在 ipywidgets {seen['ipywidgets']} 上拨动控件后重画：{seen['explorers']}")
+    ok &= seen["explorers"] == [True, True, True]
     print("[模拟] 通过" if ok else "[模拟] 失败")
     return 0 if ok else 1
 
