@@ -61,8 +61,8 @@ def _count_bytes(kv: mx.kv.KVStore, counter: dict[str, int]) -> None:
 def server_socket_bytes() -> dict[int, tuple[int, int]]:
     """本机上与本进程属于同一次启动（同一个调度器端口）的服务器进程：{pid: (TCP 收到的字节数, 发出的字节数)}。
 
-    字节数是内核对这些进程的每个 TCP 连接的计数（``ss -tinp`` 的 bytes_received、bytes_sent），
-    包括 ps-lite 的协议开销。没有 ``ss``（iproute2）或不在 Linux 上时返回空字典。
+    字节数是内核对这些进程的每个 TCP 连接的计数（``ss -tinp`` 的 bytes_received、bytes_acked），
+    包括 ps-lite 的协议开销，不含重传。没有 ``ss``（iproute2）或不在 Linux 上时返回空字典。
     """
     port = os.environ.get("DMLC_PS_ROOT_PORT")
     pids = set()
@@ -83,10 +83,12 @@ def server_socket_bytes() -> dict[int, tuple[int, int]]:
         if not line[:1].isspace():      # 一个连接的第一行：状态、地址、所属进程
             owners = {int(p) for p in re.findall(r"pid=(\d+)", line)} & pids
             continue
-        for pid in owners:              # 第二行：计数
-            for i, field in enumerate(("bytes_received", "bytes_sent")):
-                m = re.search(rf"\b{field}:(\d+)", line)
-                counts[pid][i] += int(m.group(1)) if m else 0
+        # 第二行：计数。发出的字节数用对方确认过的（bytes_acked，不含重传；它把建立连接的 SYN 也算作 1）
+        received = re.search(r"\bbytes_received:(\d+)", line)
+        acked = re.search(r"\bbytes_acked:(\d+)", line)
+        for pid in owners:
+            counts[pid][0] += int(received.group(1)) if received else 0
+            counts[pid][1] += max(int(acked.group(1)) - 1, 0) if acked else 0
     return {pid: (r, s) for pid, (r, s) in counts.items()}
 
 
