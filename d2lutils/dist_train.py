@@ -152,14 +152,14 @@ def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: fl
             if hi > lo:
                 loss_sum, correct = loss_sum + l / weight, correct + c
             steps += 1
-            if steps == 1 and kv is not None and rank == 0:   # 参数登记到服务器之后才开始计数
+            if steps == 1 and kv is not None and rank == 0:   # 服务器收到初始参数之后才开始计数
                 servers_start = server_socket_bytes()
         losses.append(loss_sum)
         corrects.append(correct)
         if rank == 0:
             test_accs.append(evaluate_accuracy(net, data.X_test, data.y_test, mx.cpu()))
     nd.waitall()
-    # 每步时间取各步的第 10 百分位数（不计第一步：它包含参数登记和预热）：机器上其他任务的负载
+    # 每步时间取各步的第 10 百分位数（不计第一步：它包含把初始参数发给服务器和预热）：机器上其他任务的负载
     # 只会让一步变慢，较快的那些步最接近空闲机器上的时间
     med = lambda xs: float(onp.percentile(xs[1:], 10)) if len(xs) > 1 else float("nan")
     result = {"rank": rank, "num_workers": num_workers, "steps": steps, "step_time": med(step_times),
