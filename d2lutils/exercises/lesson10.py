@@ -175,7 +175,7 @@ def judge5(ring_mb, server_mb):
     expect_number(ring_mb, 175, "环形 allreduce 中每个 GPU 每步发出的 MB 数", known={
         200: "2 × 100 MB 是设备很多时的极限；N = 8 时是 2 × (8 − 1) / 8 × 100。",
         87.5: "这只是归约-散播一半（(N − 1)/N × 100）；全收集还要再发同样多。",
-        100: "每个 GPU 发出的不是整份梯度：2(N − 1) 轮，每轮发出 100 / 8 MB。",
+        100: "每个 GPU 发出的不是整份梯度：传递 2(N − 1) 次，每次发出 100 / 8 MB。",
         800: "800 MB 是参数服务器收到的量；环形中每个 GPU 只发出 2(N − 1)/N 份。"})
     expect_number(server_mb, 800, "参数服务器每步收到的 MB 数", known={
         100: "服务器收到每个工作进程各一份梯度：8 × 100 MB。",
@@ -266,7 +266,7 @@ LESSON = Lesson("10", [
         template="global_batch = ...\nper_gpu = ...\nstep_arg = ...\n"),
     Exercise(
         "10", 5, "环形 allreduce 的通信量", ("ring_mb", "server_mb"), judge5,
-        hint_text="环形：2(N − 1) 轮，每轮每个 GPU 发出梯度的 1/N。参数服务器：每个工作进程推送一整份梯度。",
+        hint_text="环形：传递 2(N − 1) 次，每次每个 GPU 发出梯度的 1/N。参数服务器：每个工作进程推送一整份梯度。",
         solution_text="""
             ring_mb = 2 * (8 - 1) / 8 * 100   # 175.0
             server_mb = 8 * 100               # 800
