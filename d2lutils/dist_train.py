@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -56,6 +58,40 @@ def _count_bytes(kv: mx.kv.KVStore, counter: dict[str, int]) -> None:
     kv.pushpull = counting
 
 
+def server_socket_bytes() -> dict[int, tuple[int, int]]:
+    """本机上与本进程属于同一次启动（同一个调度器端口）的服务器进程：{pid: (TCP 收到的字节数, 发出的字节数)}。
+
+    字节数是内核对这些进程的每个 TCP 连接的计数（``ss -tinp`` 的 bytes_received、bytes_acked），
+    包括 ps-lite 的协议开销，不含重传。没有 ``ss``（iproute2）或不在 Linux 上时返回空字典。
+    """
+    port = os.environ.get("DMLC_PS_ROOT_PORT")
+    pids = set()
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            env = set((d / "environ").read_bytes().split(b"\0"))
+        except OSError:
+            continue
+        if b"DMLC_ROLE=server" in env and f"DMLC_PS_ROOT_PORT={port}".encode() in env:
+            pids.add(int(d.name))
+    try:
+        text = subprocess.run(["ss", "-tinpH"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    counts = {pid: [0, 0] for pid in pids}
+    owners: set[int] = set()
+    for line in text.splitlines():
+        if not line[:1].isspace():      # 一个连接的第一行：状态、地址、所属进程
+            owners = {int(p) for p in re.findall(r"pid=(\d+)", line)} & pids
+            continue
+        # 第二行：计数。发出的字节数用对方确认过的（bytes_acked，不含重传；它把建立连接的 SYN 也算作 1）
+        received = re.search(r"\bbytes_received:(\d+)", line)
+        acked = re.search(r"\bbytes_acked:(\d+)", line)
+        for pid in owners:
+            counts[pid][0] += int(received.group(1)) if received else 0
+            counts[pid][1] += max(int(acked.group(1)) - 1, 0) if acked else 0
+    return {pid: (r, s) for pid, (r, s) in counts.items()}
+
+
 def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: float = 0.03,
         momentum: float = 0.9, max_steps: int | None = None, seed: int = 0,
         out: str | os.PathLike | None = None) -> dict:
@@ -91,6 +127,7 @@ def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: fl
         timing["comm"].append(time.perf_counter() - t)
 
     trainer.step = timed_step
+    servers_start: dict[int, tuple[int, int]] = {}
     rng = onp.random.default_rng(seed)
     losses, corrects, test_accs = [], [], []
     steps, step_times = 0, []
@@ -115,18 +152,26 @@ def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: fl
             if hi > lo:
                 loss_sum, correct = loss_sum + l / weight, correct + c
             steps += 1
+            if steps == 1 and kv is not None and rank == 0:   # 服务器收到初始参数之后才开始计数
+                servers_start = server_socket_bytes()
         losses.append(loss_sum)
         corrects.append(correct)
         if rank == 0:
             test_accs.append(evaluate_accuracy(net, data.X_test, data.y_test, mx.cpu()))
     nd.waitall()
-    # 每步时间取各步的第 10 百分位数（不计第一步：它包含参数登记和预热）：机器上其他任务的负载
+    # 每步时间取各步的第 10 百分位数（不计第一步：它包含把初始参数发给服务器和预热）：机器上其他任务的负载
     # 只会让一步变慢，较快的那些步最接近空闲机器上的时间
     med = lambda xs: float(onp.percentile(xs[1:], 10)) if len(xs) > 1 else float("nan")
     result = {"rank": rank, "num_workers": num_workers, "steps": steps, "step_time": med(step_times),
               "compute_time": med(timing["compute"]), "comm_time": med(timing["comm"]),
               "loss_sum": onp.array(losses), "correct": onp.array(corrects),
               "bytes_push": counter["push"] / max(steps, 1), "bytes_pull": counter["pull"] / max(steps, 1)}
+    if servers_start:
+        # 每个服务器每步收到、发出的字节数（第 2 步到最后一步的平均），按收到的字节数从多到少排列
+        end = server_socket_bytes()
+        per_step = sorted(((end[p][0] - r) / (steps - 1), (end[p][1] - s) / (steps - 1))
+                          for p, (r, s) in servers_start.items() if p in end and steps > 1)[::-1]
+        result["server_bytes"] = onp.array(per_step).reshape(-1, 2)
     if rank == 0:
         result["test_acc"] = onp.array(test_accs)
         result["params"] = [p.data().asnumpy() for p in net.collect_params().values()]
@@ -142,7 +187,8 @@ def run(kvstore: str = "none", num_epochs: int = 4, batch_size: int = 32, lr: fl
 
 
 def load_result(out: str | os.PathLike) -> dict:
-    """合并各工作进程写下的结果：各迭代周期的平均损失、训练准确率、测试准确率、参数列表、每步时间与字节数。"""
+    """合并各工作进程写下的结果：各迭代周期的平均损失、训练准确率、测试准确率、参数列表、每步时间与字节数
+    （server_bytes：每个服务器每步实测收到、发出的字节数，没有测到时为空列表）。"""
     files = sorted(Path(out).glob("rank*.npz"))
     if not files:
         raise FileNotFoundError(f"{out} 里没有任何 rank*.npz：训练没有运行完，或结果目录写错了。")
@@ -164,6 +210,7 @@ def load_result(out: str | os.PathLike) -> dict:
         "comm_time": float(head["comm_time"]),
         "bytes_push": float(head["bytes_push"]),
         "bytes_pull": float(head["bytes_pull"]),
+        "server_bytes": head["server_bytes"].tolist() if "server_bytes" in head else [],
     }
 
 

@@ -71,38 +71,63 @@ def judge3(step_on_devices):
 
     f = expect_function(step_on_devices, "step_on_devices")
     three = [mx.cpu(0), mx.cpu(1), mx.cpu(2)]
-    net3, w0 = _one_step(f, three)
+    try:
+        net3, w0 = _one_step(f, three)
+    except Exception as err:  # 两个典型错误在 MXNet 里表现为异常：给出针对它们的反馈
+        text = str(err)
+        if "evenly split" in text:
+            raise Wrong("32 个样本不能平均分到 3 个设备上：split_and_load 要加 even_split=False"
+                        "（分成 11、11、10 个）。")
+        if "not been updated by backward" in text:
+            raise Wrong("有的设备上的梯度没有被 backward 更新：每个设备都要用自己那份样本前向、算损失，"
+                        "并对每个设备的损失调用 backward()。")
+        raise
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     net1, _ = _one_step(lambda n, t, X, y, c: d2lutils.train_step(n, loss, t, X, y, c), [mx.cpu(0)])
-    copies = [p.data(c).asnumpy() for p in [net3[0].weight] for c in three]
+    copies = [net3[0].weight.data(c).asnumpy() for c in three]
     if any(not onp.array_equal(copies[0], c) for c in copies[1:]):
         raise Wrong("三个设备上的参数副本不一样了：梯度要由 trainer.step 汇总后，每个设备做同样的更新。")
     got, want = _params(net3), _params(net1)
     diff = max(float(onp.abs(a - b).max()) for a, b in zip(got, want))
     if diff < 1e-5:
         return
-    upd_got = onp.linalg.norm(got[0] - w0)
-    upd_want = onp.linalg.norm(want[0] - w0)
-    if upd_got == 0:
+    upd_got, upd_want = (got[0] - w0).ravel(), (want[0] - w0).ravel()
+    if not upd_got.any():
         raise Wrong("参数没有变：前向、反向之后还要调用 trainer.step(...) 才会更新参数。")
-    ratio = upd_got / upd_want
+    ratio = float(onp.linalg.norm(upd_got) / onp.linalg.norm(upd_want))
+    cos = float(upd_got @ upd_want / (onp.linalg.norm(upd_got) * onp.linalg.norm(upd_want)))
+    if cos > 1 - 1e-6:   # 方向对，只是步长不对：step 的参数不是 32
+        k = 32 / ratio
+        if abs(k - round(k)) < 1e-3:
+            why = {11: "第一个设备上的样本数", 10: "最后一个设备上的样本数", 3: "设备数", 1: "1"}.get(round(k))
+            raise Wrong(f"更新量是正确值的 {ratio:.2f} 倍，相当于调用了 trainer.step({round(k)})"
+                        + (f"（{why}）" if why else "") + "：step 要传入整个小批量的样本数 32。")
+        raise Wrong(f"更新的方向对，大小却是正确值的 {ratio:.2f} 倍：trainer.step 要传入整个小批量的样本数 32。")
     if 2.5 < ratio < 3.3:
-        raise Wrong(f"更新量是单设备的 {ratio:.2f} 倍：trainer.step 应传入整个小批量的样本数 32，"
-                    "而不是每个设备上的样本数；每个设备上的损失也要求和，不要求平均。")
-    raise Wrong(f"一步之后参数与单设备的结果最多差 {diff:.3g}（应小于 1e-5）。")
+        raise Wrong(f"更新量约是正确值的 {ratio:.2f} 倍，方向也略有偏差：每个设备对损失求了平均。"
+                    "3 个设备的平均梯度相加约是 3 倍，而且 11、11、10 个样本的权重不同；"
+                    "每个设备要对损失求和，再 trainer.step(32)。")
+    if 0.07 < ratio < 0.11:
+        raise Wrong(f"更新量只有正确值的 {ratio:.2f} 倍：每个设备对损失求了平均，trainer.step(32) 又除了一次 32。"
+                    "每个设备要对损失求和。")
+    raise Wrong(f"一步之后参数与单设备的一步最多差 {diff:.3g}（应小于 1e-5）；更新量是正确值的 {ratio:.2f} 倍，"
+                f"方向的余弦相似度为 {cos:.4f}。检查三件事：每个设备对损失求和、每个设备都 backward、"
+                "trainer.step 传入 32。")
 
 
-def _step3(batch_size):
-    """练习 3 的答案形式：每个设备对损失求和反向传播，再按 batch_size(X, X_parts) 调用 trainer.step
-    （batch_size 为 None 时忘了调用 step）。参考答案和两个典型错误只差在这一处。"""
+def _step3(batch_size, mean=False, even_split=False, one_backward=False):
+    """练习 3 的答案形式：每个设备算损失并反向传播，再按 batch_size(X, X_parts) 调用 trainer.step
+    （batch_size 为 None 时忘了调用 step）；mean、even_split、one_backward 是三个典型错误的开关。"""
     def step_on_devices(net, trainer, X, y, ctxs):
         from mxnet import autograd, gluon
         loss = gluon.loss.SoftmaxCrossEntropyLoss()
-        X_parts = gluon.utils.split_and_load(X, ctxs, even_split=False)
-        y_parts = gluon.utils.split_and_load(y, ctxs, even_split=False)
+        X_parts = gluon.utils.split_and_load(X, ctxs, even_split=even_split)
+        y_parts = gluon.utils.split_and_load(y, ctxs, even_split=even_split)
         with autograd.record():
             losses = [loss(net(X_i), y_i) for X_i, y_i in zip(X_parts, y_parts)]
-        for l_i in losses:
+            if mean:
+                losses = [l_i.mean() for l_i in losses]
+        for l_i in losses[:1] if one_backward else losses:
             l_i.backward()
         if batch_size is not None:
             trainer.step(batch_size(X, X_parts))
@@ -110,8 +135,27 @@ def _step3(batch_size):
 
 
 _ref3 = _step3(lambda X, X_parts: X.shape[0])
-_wrong3_step_per_device = _step3(lambda X, X_parts: X_parts[0].shape[0])
-_wrong3_no_step = _step3(None)
+
+
+def _right3_train_step():
+    def step_on_devices(net, trainer, X, y, ctxs):
+        import d2lutils
+        from mxnet import gluon
+        d2lutils.train_step(net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer, X, y, ctxs)
+    return (step_on_devices,)
+
+
+def _right3_backward_list():
+    def step_on_devices(net, trainer, X, y, ctxs):
+        from mxnet import autograd, gluon
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        pairs = zip(gluon.utils.split_and_load(X, ctxs, even_split=False),
+                    gluon.utils.split_and_load(y, ctxs, even_split=False))
+        with autograd.record():
+            losses = [loss(net(X_i), y_i).sum() for X_i, y_i in pairs]
+        autograd.backward(losses)
+        trainer.step(32)
+    return (step_on_devices,)
 
 
 def judge4(global_batch, per_gpu, step_arg):
@@ -120,10 +164,23 @@ def judge4(global_batch, per_gpu, step_arg):
         512: "每台机器每步读 64 个样本（已经包括它的 2 个 GPU）：4 × 64。"})
     expect_number(per_gpu, 32, "每个 GPU 每步处理的样本数", known={
         8: "每台机器读的 64 个样本只分给这台机器的 2 个 GPU：64 / 2。",
-        64: "每台机器有 2 个 GPU，64 个样本对半分。"})
+        64: "每台机器有 2 个 GPU，64 个样本对半分。",
+        128: "每个 GPU 只分本机读的样本，不是全局小批量：64 / 2。"})
     expect_number(step_arg, 256, "trainer.step 的参数", known={
         64: "dist_sync 把所有机器的梯度加在一起：step 要传入全局小批量的样本数 256，不是本机的 64。",
         32: "step 要传入全局小批量的样本数，不是一个 GPU 上的样本数。"})
+
+
+def judge5(ring_mb, server_mb):
+    expect_number(ring_mb, 175, "环形 allreduce 中每个 GPU 每步发出的 MB 数", known={
+        200: "2 × 100 MB 是设备很多时的极限；N = 8 时是 2 × (8 − 1) / 8 × 100。",
+        87.5: "这只是归约-散播一半（(N − 1)/N × 100）；全收集还要再发同样多。",
+        100: "每个 GPU 发出的不是整份梯度：传递 2(N − 1) 次，每次发出 100 / 8 MB。",
+        800: "800 MB 是参数服务器收到的量；环形中每个 GPU 只发出 2(N − 1)/N 份。"})
+    expect_number(server_mb, 800, "参数服务器每步收到的 MB 数", known={
+        100: "服务器收到每个工作进程各一份梯度：8 × 100 MB。",
+        175: "175 MB 是环形 allreduce 中每个 GPU 发出的量；服务器要收下 8 个工作进程各一份。",
+        700: "8 个工作进程都推送梯度，服务器收到 8 份，不是 7 份。"})
 
 
 LESSON = Lesson("10", [
@@ -138,6 +195,8 @@ LESSON = Lesson("10", [
         reference=lambda: ([11, 11, 10],),
         wrong=[Case("余数给了后面的设备", lambda: ([10, 11, 11],), "分给前面的设备"),
                Case("加起来不是 32", lambda: ([11, 11, 11],), "加起来应为 32")],
+        right=[Case("元组", lambda: ((11, 11, 10),), ""),
+               Case("NumPy 整数数组", lambda: (onp.array([11, 11, 10]),), "")],
         question="把 32 个样本用 `even_split=False` 分到三个设备上，每个设备各分到多少个样本"
                  "（`split_sizes`，按设备顺序的列表）？",
         template="split_sizes = ...   # 例如 [1, 2, 3]\n"),
@@ -151,6 +210,8 @@ LESSON = Lesson("10", [
         reference=lambda: (2,),
         wrong=[Case("倒数", lambda: (0.5,), "倒过来了"),
                Case("以为不变", lambda: (1,), "除以 n")],
+        right=[Case("浮点数", lambda: (2.0,), ""),
+               Case("NumPy 标量", lambda: (onp.float64(32 / 16),), "")],
         question="在两个设备上正确地计算梯度（每个设备对损失求和），但调用 `trainer.step(16)` 而不是 `step(32)`。"
                  "更新量是正确值的几倍（`update_ratio`）？",
         template="update_ratio = ...\n"),
@@ -171,13 +232,22 @@ LESSON = Lesson("10", [
             这正是 d2lutils.train_step(net, loss, trainer, X, y, ctxs) 做的事（它还处理了样本比设备少的情况）。
         """,
         reference=_ref3,
-        wrong=[Case("step 传入一个设备上的样本数", _wrong3_step_per_device, "整个小批量的样本数 32"),
-               Case("忘了 trainer.step", _wrong3_no_step, "参数没有变")],
+        wrong=[Case("step 传入一个设备上的样本数", _step3(lambda X, X_parts: X_parts[0].shape[0]),
+                    "trainer.step(11)（第一个设备上的样本数）"),
+               Case("忘了 trainer.step", _step3(None), "参数没有变"),
+               Case("每个设备求平均再 step(1)", _step3(lambda X, X_parts: 1, mean=True), "每个设备对损失求了平均"),
+               Case("每个设备求平均再 step(32)", _step3(lambda X, X_parts: 32, mean=True), "又除了一次 32"),
+               Case("step 传入设备数", _step3(lambda X, X_parts: len(X_parts)), "trainer.step(3)（设备数）"),
+               Case("没有 even_split=False", _step3(lambda X, X_parts: 32, even_split=True), "even_split=False"),
+               Case("只对一个设备的损失 backward", _step3(lambda X, X_parts: 32, one_backward=True),
+                    "每个设备的损失调用 backward")],
+        right=[Case("调用 d2lutils.train_step", _right3_train_step, ""),
+               Case("autograd.backward 一次反向、step(32)", _right3_backward_list, "")],
         question="写出 `step_on_devices(net, trainer, X, y, ctxs)`：在 `ctxs` 的各个设备上用小批量 `X`、`y` "
                  "走一步 SGD（损失为 `SoftmaxCrossEntropyLoss`）。检查会在三个 CPU 设备 `cpu(0)`、`cpu(1)`、"
                  "`cpu(2)` 上用本节的第一个小批量（32 个样本、学习率 0.1）调用它，并与单设备的一步比较。",
         template="def step_on_devices(net, trainer, X, y, ctxs):\n"
-                 "    # 切分、前向、反向、trainer.step；可以参考本节“梯度怎样汇总”\n    return ...\n"),
+                 "    # 切分、前向、反向、trainer.step；可以参考本节“各设备分别计算梯度”\n    return ...\n"),
     Exercise(
         "10", 4, "多台机器的小批量", ("global_batch", "per_gpu", "step_arg"), judge4,
         hint_text="dist_sync 把所有机器、所有 GPU 的梯度加在一起，相当于一个设备处理了全局小批量。",
@@ -187,10 +257,30 @@ LESSON = Lesson("10", [
         """,
         reference=lambda: (256, 32, 256),
         wrong=[Case("step 传入本机的样本数", lambda: (256, 32, 64), "不是本机的 64"),
-               Case("全局小批量只算一台机器", lambda: (64, 32, 256), "4 × 64")],
+               Case("全局小批量只算一台机器", lambda: (64, 32, 256), "4 × 64"),
+               Case("每个 GPU 分到全局批量的一半", lambda: (256, 128, 256), "64 / 2")],
+        right=[Case("浮点数", lambda: (256.0, 32.0, 256.0), ""),
+               Case("NumPy 整数", lambda: (onp.int64(4 * 64), onp.int64(64 // 2), onp.int64(256)), "")],
         question="4 台机器各有 2 个 GPU，每台机器每步读取 64 个样本。全局小批量有多少个样本（`global_batch`）？"
                  "每个 GPU 每步处理多少个样本（`per_gpu`）？要与单机训练等价，`trainer.step` 应传入多少（`step_arg`）？",
         template="global_batch = ...\nper_gpu = ...\nstep_arg = ...\n"),
+    Exercise(
+        "10", 5, "环形 allreduce 的通信量", ("ring_mb", "server_mb"), judge5,
+        hint_text="环形：传递 2(N − 1) 次，每次每个 GPU 发出梯度的 1/N。参数服务器：每个工作进程推送一整份梯度。",
+        solution_text="""
+            ring_mb = 2 * (8 - 1) / 8 * 100   # 175.0
+            server_mb = 8 * 100               # 800
+            设备越多，服务器收到的越多；环形中每个 GPU 发出的量不超过 2 × 100 MB。
+        """,
+        reference=lambda: (175, 800),
+        wrong=[Case("忘了全收集", lambda: (87.5, 800), "全收集还要再发同样多"),
+               Case("用了极限 2M", lambda: (200, 800), "设备很多时的极限"),
+               Case("服务器只收一份", lambda: (175, 100), "8 × 100 MB")],
+        right=[Case("算式", lambda: (2 * 7 / 8 * 100, 8 * 100.0), ""),
+               Case("NumPy 标量", lambda: (onp.float64(175), onp.int64(800)), "")],
+        question="8 个 GPU 每步要汇总 100 MB 的梯度。用环形 allreduce 时，每个 GPU 每步发出多少 MB（`ring_mb`）？"
+                 "改用一个参数服务器（8 个工作进程各推送一份梯度）时，服务器每步收到多少 MB（`server_mb`）？",
+        template="ring_mb = ...\nserver_mb = ...\n"),
 ])
 
 module_api(LESSON, globals())
