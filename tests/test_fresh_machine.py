@@ -1,4 +1,4 @@
-"""全新机器：课程的图不依赖系统字体。
+"""全新机器：课程的图不依赖系统字体。CI 运行它（COURSE_FULL=1，.ci/run 的默认测试线）。
 
 在一个看不到任何系统字体的内核里运行第 06 课的前七个代码单元格（两张带中文的图），
 存储的图与新图按 nbval 的图比较（tests/nbval_figures.py）必须相同：
@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from nbval_figures import compare_cell_figures, pngs
@@ -50,6 +51,7 @@ def matplotlib_cache_without_system_fonts(folder: Path) -> None:
     font_manager.json_dump(fm, folder / f"fontlist-v{font_manager.FontManager.__version__}.json")
 
 
+@pytest.mark.full  # 多启动一个内核（约 3 秒 CPU）：默认的测试命令要在 60 秒内
 def test_figures_do_not_depend_on_system_fonts(tmp_path, monkeypatch):
     fonts = tmp_path / "no-fonts"
     fonts.mkdir()
