@@ -349,7 +349,7 @@ def pooling_explorer() -> Explorer:
         "mode": widgets.ToggleButtons(options=[(v, k) for k, v in POOL_MODES.items()], value="max"),
     }
 
-    def adjust(c):  # 填充必须小于窗口（pool2d 和 nn.MaxPool2D 都这样要求）
+    def adjust(c):  # 填充必须小于窗口（pool2d 这样要求；nn.MaxPool2D 在 CPU 上不检查，见第 08 课）
         c["padding"].max = c["pool_size"].value - 1
 
     return Explorer("汇聚层探索器", controls, pool_compute, pool_figure, adjust)
