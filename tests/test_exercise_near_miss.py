@@ -209,16 +209,6 @@ def test_a_device_error_is_explained_not_dumped():
     assert "不在同一个设备上" in explain_error(err.value)
 
 
-def test_exercise_preamble_and_questions_have_no_line_break_inside_a_chinese_sentence():
-    import re
-
-    import exercise_cells
-
-    texts = [exercise_cells.INTRO] + [ex.question for lesson in LESSONS for ex in lesson.exercises]
-    broken = [t[:40] for t in texts if re.search(r"[\u4e00-\u9fff，。：；、（）]\n[\u4e00-\u9fff（]", t)]
-    assert not broken
-
-
 def test_mxnet_errors_are_explained_by_their_likely_cause():
     from mxnet import autograd
 

@@ -51,7 +51,8 @@ class Case:
 
 @dataclass
 class Exercise:
-    """一道练习：names 是作答单元格里要赋值的变量名；judge(*answers, **context) 不对时抛出 Wrong。"""
+    """一道练习的检查。题目和作答单元格只写在笔记本里（标题“**练习 number**（title）”），这里按 number 对应它；
+    names 是作答单元格里要赋值的变量名；judge(*answers, **context) 不对时抛出 Wrong。"""
 
     lesson: str
     number: int
@@ -65,8 +66,6 @@ class Exercise:
     right: Sequence[Case] = ()      # 参考答案之外的其他正确写法（别的类型、别的写法），都应通过
     context: tuple[str, ...] = ()   # 检查时还要从笔记本中读取的变量（例如训练好的 net）
     after: str = ""                 # 通过后再说的一句话（可选）
-    question: str = ""              # 题目（Markdown），笔记本里的题目单元格由它生成
-    template: str = ""              # 作答单元格的初始内容（占位符 ...），最后一行由工具补上检查调用
     test_context: Optional[Callable[[], dict]] = None  # 表格测试里代替笔记本变量的 context
 
     # ---- 判定 ----

@@ -215,11 +215,7 @@ LESSON = Lesson("01", [
         right=[Case("列表形状、NumPy 数组", lambda: ([6, 5], EYE_OUT.copy()), ""),
                Case("onp.shape 得到的形状、嵌套列表", lambda: (onp.shape(EYE_OUT), EYE_OUT.tolist()), ""),
                Case("NumPy 整数的形状、float64 的 nd.array",
-                    lambda: ((onp.int64(6), onp.int64(5)), _nd(EYE_OUT).astype("float64")), "")],
-        question="对单位矩阵 `nd.eye(6)` 用卷积核 `K`（$[1, -1]$）做互相关运算。先不运行，预测输出的形状 "
-                 "`eye_shape`，再把你预测的输出写成数组 `eye_output`（可以用 `nd.zeros` 加赋值，"
-                 "或直接写嵌套列表）。",
-        template="eye_shape = ...    # 例如 (2, 3)\neye_output = ...   # 你预测的输出数组\n"),
+                    lambda: ((onp.int64(6), onp.int64(5)), _nd(EYE_OUT).astype("float64")), "")]),
     Exercise(
         "01", 2, "乘法次数", ("num_mults",), judge2,
         hint_text="每个输出元素要做 k_h × k_w 次乘法；输出有 (n_h-k_h+1) × (n_w-k_w+1) 个元素。",
@@ -234,10 +230,7 @@ LESSON = Lesson("01", [
                Case("少数一次", lambda: (83,), "偏小了")],
         right=[Case("NumPy 整数（Y.size * K.size 的结果）", lambda: (onp.int64(84),), ""),
                Case("浮点数 84.0", lambda: (84.0,), ""),
-               Case("一个元素的 nd 数组", lambda: (_nd([84]),), "")],
-        question="对一张 $n_h \\times n_w$ 的输入，用 $k_h \\times k_w$ 的卷积核做互相关，一共要做多少次乘法？"
-                 "对 $6 \\times 8$ 的 `X` 和 $1 \\times 2$ 的 `K` 算出具体数字 `num_mults`。",
-        template="num_mults = ...\n"),
+               Case("一个元素的 nd 数组", lambda: (_nd([84]),), "")]),
     Exercise(
         "01", 3, "输出取相反数的卷积核", ("K_neg",), judge3,
         hint_text="互相关对卷积核是线性的：卷积核整体乘以 -1，输出也乘以 -1。",
@@ -252,9 +245,7 @@ LESSON = Lesson("01", [
                Case("1 × 1 的 -1", lambda: (_nd([[-1]]),), "形状应为")],
         right=[Case("NumPy 数组", lambda: (onp.array([[-1.0, 1.0]]),), ""),
                Case("嵌套列表", lambda: ([[-1, 1]],), ""),
-               Case("-K（float32 的 nd.array 取负）", lambda: (-_nd([[1, -1]]),), "")],
-        question="设计一个卷积核 `K_neg`，使它对 `X` 的输出恰好是 `Y` 的相反数。",
-        template="K_neg = ...   # 一个 nd.array\n"),
+               Case("-K（float32 的 nd.array 取负）", lambda: (-_nd([[1, -1]]),), "")]),
     Exercise(
         "01", 4, "用互相关算卷积", ("conv2d_by_flip",), judge4,
         hint_text="卷积运算 = 把卷积核上下、左右都翻转后做互相关：nd.flip(nd.flip(K, axis=0), axis=1)。",
@@ -269,10 +260,7 @@ LESSON = Lesson("01", [
                Case("只上下翻转", _wrong4_udflip, "只把卷积核上下翻转"),
                Case("算成了 full 卷积（四周多填充了 k - 1）", _wrong4_full, "形状应为")],
         right=[Case("nd.flip 一次翻转两个轴", _right4_axes, ""),
-               Case("用切片步长 -1 翻转、corr2d_fast", _right4_slices, "")],
-        question="写一个函数 `conv2d_by_flip(X, K)`：用翻转卷积核再做互相关的方法计算**卷积运算**。"
-                 "检查会用几组不同形状的整数矩阵与 SciPy 的 `convolve2d(..., mode='valid')` 比较。",
-        template="def conv2d_by_flip(X, K):\n    # 在这里写你的代码，返回卷积运算的结果\n    return ...\n\n"),
+               Case("用切片步长 -1 翻转、corr2d_fast", _right4_slices, "")]),
     Exercise(
         "01", 5, "角点检测器", ("K_corner",), judge5,
         hint_text="[1, -1] 求左右之差；再对这个差求上下之差。垂直边缘在上下两行里一样、水平边缘在左右两列里一样，"
@@ -292,12 +280,7 @@ LESSON = Lesson("01", [
                Case("全为 0", lambda: (_nd([[0, 0], [0, 0]]),), "什么都检测不到")],
         right=[Case("符号相反也是角点检测器", lambda: (_nd([[-1, 1], [1, -1]]),), ""),
                Case("放大 2 倍的嵌套列表", lambda: ([[2, -2], [-2, 2]],), ""),
-               Case("NumPy 数组", lambda: (onp.array([[1.0, -1.0], [-1.0, 1.0]]),), "")],
-        question="设计一个 $2 \\times 2$ 的卷积核 `K_corner`：它在颜色一致的区域输出 0，对只有垂直边缘的 `X`、"
-                 "只有水平边缘的 `X.T` 也都输出 0，但对一个白色正方形（`S = nd.zeros((8, 8)); S[2:6, 2:6] = 1`）"
-                 "在它的四个角上有响应。",
-        template="K_corner = ...   # 2 x 2 的 nd.array\n"
-                 "# 想自己看看效果：S = nd.zeros((8, 8)); S[2:6, 2:6] = 1; corr2d(S, K_corner)\n"),
+               Case("NumPy 数组", lambda: (onp.array([[1.0, -1.0], [-1.0, 1.0]]),), "")]),
     Exercise(
         "01", 6, "一阶导数和二阶导数", ("K_d1", "K_d2"), judge6,
         hint_text="中心差分 f'(j) ≈ (f(j+1) - f(j-1)) / 2；二阶差分 f''(j) ≈ f(j+1) - 2 f(j) + f(j-1)。"
@@ -324,11 +307,7 @@ LESSON = Lesson("01", [
         right=[Case("嵌套列表", lambda: ([[-0.5, 0, 0.5]], [[1, -2, 1]]), ""),
                Case("NumPy 数组；K_d2 是整数数组（不含小数，不必是浮点）",
                     lambda: (onp.array([[-0.5, 0.0, 0.5]]), onp.array([[1, -2, 1]])), ""),
-               Case("浮点数组除以 2", lambda: (_nd([[-1, 0, 1]]) / 2, _nd([[1, -2, 1]])), "")],
-        question="$[1, -1]$ 近似求水平方向的差分。写出两个 $1 \\times 3$ 的卷积核：`K_d1` 在窗口中心处近似一阶导数 "
-                 "$f'(j)$（对 $f(j)=j^2$ 恰好得到 $2j$），`K_d2` 近似二阶导数 $f''(j)$"
-                 "（对直线输出 0，对 $f(j)=j^2$ 处处输出 2）。",
-        template="K_d1 = ...   # 1 x 3\nK_d2 = ...   # 1 x 3\n"),
+               Case("浮点数组除以 2", lambda: (_nd([[-1, 0, 1]]) / 2, _nd([[1, -2, 1]])), "")]),
 ])
 
 module_api(LESSON, globals())

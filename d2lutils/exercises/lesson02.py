@@ -185,12 +185,7 @@ LESSON = Lesson("02", [
                Case("只调用了 d2lutils.corr2d_fast", _wrong1_library, "这样能得到结果，但题目要你自己写出"),
                Case("每个元素用 asscalar() 取成 Python 数", _wrong1_asscalar, "梯度断了")],
         right=[Case("一个扁平的列表、np.True_ 的预测", _right1_flat, ""),
-               Case("逐行 nd.stack(axis=1)、nd.sum", _right1_rows, "")],
-        question="不用原地赋值也能“逐元素”地算互相关：把每个输出元素算出来放进 Python 列表，最后用 `nd.stack` "
-                 "拼起来。写出这样的 `corr2d_stack(X, K)`；先预测它能不能在 `autograd.record()` 里求梯度、"
-                 "求出的卷积核梯度与 `corr2d_fast` 的是否相同（`stack_grad_same = True` 或 `False`）。",
-        template="stack_grad_same = ...   # 先写预测：True 或 False\n\n"
-                 "def corr2d_stack(X, K):\n    # 在这里写你的代码（用 nd.stack，不用 Y[i, j] = ...）\n    return ...\n"),
+               Case("逐行 nd.stack(axis=1)、nd.sum", _right1_rows, "")]),
     Exercise(
         "02", 2, "计算图里的算子", ("n_slice", "n_mul"), judge2,
         hint_text="读一读 d2lutils.blocks._corr2d_shift_add：卷积核的每个元素各做几次 slice、几次 broadcast_mul？",
@@ -208,10 +203,7 @@ LESSON = Lesson("02", [
                Case("乘法数成 8", lambda: (8, 8), "只乘一次"),
                Case("slice 只切两次", lambda: (2, 4), "4 个元素")],
         right=[Case("NumPy 整数（Counter 的值）", lambda: (onp.int64(8), onp.int64(4)), ""),
-               Case("浮点数", lambda: (8.0, 4.0), "")],
-        question="对 $2 \\times 2$ 的卷积核，hybridize 之后的计算图里有几个 `slice`（`n_slice`）、"
-                 "几个 `broadcast_mul`（`n_mul`）？先预测，再用本节构造计算图的方法数一数。",
-        template="n_slice = ...\nn_mul = ...\n"),
+               Case("浮点数", lambda: (8.0, 4.0), "")]),
     Exercise(
         "02", 3, "3 × 3 卷积层的输出形状", ("shape_3x3",), judge3,
         hint_text="没有填充、步幅为 1：输出形状是 (n_h - k_h + 1, n_w - k_w + 1)。",
@@ -226,9 +218,7 @@ LESSON = Lesson("02", [
                Case("写成小数", lambda: ((4.0, 6.0),), "都应该是整数")],
         right=[Case("列表", lambda: ([4, 6],), ""),
                Case("输出的 .shape", lambda: (__import__("mxnet").nd.zeros((4, 6)).shape,), ""),
-               Case("NumPy 整数组成的元组", lambda: (tuple(onp.array([4, 6])),), "")],
-        question="对 $6 \\times 8$ 的 `X` 用 $3 \\times 3$ 的 `d2lutils.Conv2D`，输出的形状 `shape_3x3` 是什么？",
-        template="shape_3x3 = ...   # 例如 (2, 3)\n"),
+               Case("NumPy 整数组成的元组", lambda: (tuple(onp.array([4, 6])),), "")]),
     Exercise(
         "02", 4, "nn.Conv2D 的权重形状", ("weight_shape",), judge4,
         hint_text="nn.Conv2D 的权重总是四维的：输出通道、输入通道、卷积核的高、宽（第 7 课细讲）。"
@@ -248,11 +238,7 @@ LESSON = Lesson("02", [
                Case("高宽放在前面", lambda: ((1, 2, 1, 1),), "顺序是"),
                Case("第一次前向之前打印的形状", lambda: ((1, 0, 1, 2),), "延后初始化")],
         right=[Case("列表", lambda: ([1, 1, 1, 2],), ""),
-               Case("前向之后 c4.weight.shape", lambda: (_weight_after_forward(),), "")],
-        question="`c4 = nn.Conv2D(channels=1, kernel_size=(1, 2)); c4.initialize()` 之后立刻打印 `c4.weight.shape`，"
-                 "得到的是 `(1, 0, 1, 2)`。把形状为 $(1, 1, 6, 8)$ 的数据交给 `c4` 算一次之后，`c4.weight.shape`"
-                 "（`weight_shape`）是什么？为什么比我们的 `(1, 2)` 多两个维度，之前那个 0 又是什么意思？",
-        template="weight_shape = ...\n"),
+               Case("前向之后 c4.weight.shape", lambda: (_weight_after_forward(),), "")]),
 ])
 
 module_api(LESSON, globals())

@@ -244,10 +244,7 @@ LESSON = Lesson("05", [
                Case("忘了填充", lambda: ((6, 6),), "忘了填充"),
                Case("写成小数", lambda: ((6.0, 12.0),), "都应该是整数")],
         right=[Case("列表", lambda: ([6, 12],), ""),
-               Case("im2col 结果的 .shape", lambda: (__import__("mxnet").nd.zeros((6, 12)).shape,), "")],
-        question="对 $5 \\times 7$ 的输入、$2 \\times 3$ 的窗口、填充 1、步幅 2，`d2lutils.im2col` 返回的展开矩阵"
-                 "是什么形状（`cols_shape`）？",
-        template="cols_shape = ...\n"),
+               Case("im2col 结果的 .shape", lambda: (__import__("mxnet").nd.zeros((6, 12)).shape,), "")]),
     Exercise(
         "05", 2, "多输入通道的 im2col", ("corr2d_multi_in_im2col",), judge2,
         hint_text="d2lutils.im2col(X, K.shape[1:]) 对 (c, h, w) 的 X 把所有通道的窗口摞在同一列；"
@@ -265,13 +262,7 @@ LESSON = Lesson("05", [
                Case("逐通道 im2col 和 dot", _wrong2_channel_dots, "调用了 im2col 2 次"),
                Case("只调用了 d2lutils.corr2d_multi_in", _wrong2_library, "这样能得到结果，但题目要你自己写出")],
         right=[Case("输出形状用列表推导式", _right2_listcomp, ""),
-               Case("输出形状用生成器表达式、K 展平成一维", _right2_genexp, "")],
-        question="（预习第 7 课）输入有 $c$ 个通道时，卷积核也有 $c$ 个通道，输出是每个通道各自做互相关再相加的结果。"
-                 "`d2lutils.im2col` 对 $(c, h, w)$ 的输入把所有通道的同一个窗口摞在同一列里（每列 $c k_h k_w$ 个元素）。"
-                 "写出 `corr2d_multi_in_im2col(X, K)`（`X` 为 $(c, h, w)$，`K` 为 $(c, k_h, k_w)$）：只用一次 "
-                 "`d2lutils.im2col` 和一次 `nd.dot`，不对通道或元素循环。检查会与逐通道互相关再相加的结果比较，并数一数你的函数"
-                 "调用了哪些 MXNet 算子。",
-        template="def corr2d_multi_in_im2col(X, K):\n    # 一次 im2col、一次 nd.dot，不用循环\n    return ...\n"),
+               Case("输出形状用生成器表达式、K 展平成一维", _right2_genexp, "")]),
     Exercise(
         "05", 3, "展开矩阵占多少内存", ("mb_im2col", "mb_rows"), judge3,
         hint_text="im2col：k² 行 × (n-k+1)² 列；按行展开：k 行 × n × (n-k+1)。float32 每个元素 4 字节，1 MB = 2^20 字节。",
@@ -288,10 +279,7 @@ LESSON = Lesson("05", [
                Case("按 1 MB = 10^6 字节算", lambda: (MB_IM2COL * 2 ** 20 / 1e6, MB_ROWS), "10^6 字节")],
         right=[Case("NumPy 整数和 float32（四舍五入的 MB）", lambda: (onp.int64(194), onp.float32(27.8)), ""),
                Case("np.float32(193.7) 和 np.int64(28)", lambda: (onp.float32(193.7), onp.int64(28)), ""),
-               Case("算式直接写在答案里", lambda: (7 * 7 * 1018 ** 2 * 4 / 2 ** 20, 7 * 1024 * 1018 * 4 / 2 ** 20), "")],
-        question="对 $1024 \\times 1024$ 的输入和 $7 \\times 7$ 的卷积核，im2col 的展开矩阵（`mb_im2col`）"
-                 "和按行展开的展开矩阵（`mb_rows`）在 float32 下各占多少 MB（1 MB = $2^{20}$ 字节）？",
-        template="mb_im2col = ...\nmb_rows = ...\n"),
+               Case("算式直接写在答案里", lambda: (7 * 7 * 1018 ** 2 * 4 / 2 ** 20, 7 * 1024 * 1018 * 4 / 2 ** 20), "")]),
     Exercise(
         "05", 4, "带步幅的平移相加", ("corr2d_shift_stride",), judge4,
         hint_text="输出形状 ((n_h-k_h)//s+1, (n_w-k_w)//s+1)；对卷积核的每个元素 (a, b) 取 "
@@ -314,12 +302,7 @@ LESSON = Lesson("05", [
                Case("每个输出元素一次 nd.slice", _wrong4_slice_per_output, "逐个输出元素循环"),
                Case("只调用了 d2lutils.corr2d_shift", _wrong4_library, "这样能得到结果，但题目要你自己写出")],
         right=[Case("带步长的下标切片、权重取成 Python 数", _right4_basic_slicing, ""),
-               Case("切片放进列表、nd.add_n 相加", _right4_list_sum, "")],
-        question="给第 2 课的平移相加（`d2lutils.corr2d_shift`）加上步幅参数：写出 `corr2d_shift_stride(X, K, stride)`"
-                 "（提示：`X[a:a + ..., b:b + ...]` 换成带 `step` 参数的 `nd.slice`）。只对卷积核的元素循环；"
-                 "检查会与 `d2lutils.corr2d_shift(X, K, stride=s)` 比较，并在两种大小的输入上数一数你的函数调用 MXNet 算子"
-                 "和读写数组下标的次数（不应随输出变大而增长）。",
-        template="def corr2d_shift_stride(X, K, stride):\n    # 在这里写你的代码\n    return ...\n"),
+               Case("切片放进列表、nd.add_n 相加", _right4_list_sum, "")]),
 ])
 
 module_api(LESSON, globals())

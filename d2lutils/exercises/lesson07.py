@@ -132,10 +132,7 @@ LESSON = Lesson("07", [
                Case("忘了偏置", lambda: ((8, 32, 32), 600), "含偏置"),
                Case("通道放在最后", lambda: ((32, 32, 8), 608), "顺序不对")],
         right=[Case("列表和 NumPy 整数", lambda: ([8, 32, 32], onp.int64(608)), ""),
-               Case("输出的 .shape[1:]", lambda: (__import__("mxnet").nd.zeros((1, 8, 32, 32)).shape[1:], 608.0), "")],
-        question="输入形状为 $(3, 32, 32)$，卷积核形状为 $(8, 3, 5, 5)$，填充 2、步幅 1，输出形状 `out_shape_1` "
-                 "是什么？卷积层有多少个参数（含偏置，`params_1`）？",
-        template="out_shape_1 = ...\nparams_1 = ...\n"),
+               Case("输出的 .shape[1:]", lambda: (__import__("mxnet").nd.zeros((1, 8, 32, 32)).shape[1:], 608.0), "")]),
     Exercise(
         "07", 2, "一个卷积层的代价", ("weights_2", "mults_2"), judge2,
         hint_text="权重 c_o × c_i × k × k；乘法次数 = 权重个数 × 输出的 h × w。",
@@ -148,10 +145,7 @@ LESSON = Lesson("07", [
                Case("权重少乘输入通道数（288）", lambda: (288, 73728), "少乘了输入通道数"),
                Case("只算一个输出通道的卷积核（144）", lambda: (144, 73728), "只是一个输出通道")],
         right=[Case("NumPy 整数", lambda: (onp.int64(4608), onp.int64(73728)), ""),
-               Case("浮点数", lambda: (4608.0, 73728.0), "")],
-        question="一个卷积层的输入有 16 个通道、输出有 32 个通道，卷积核为 $3 \\times 3$，"
-                 "输出为 $4 \\times 4$。它有多少个权重（`weights_2`，不含偏置）？处理一张图像要做多少次乘法（`mults_2`）？",
-        template="weights_2 = ...\nmults_2 = ...\n"),
+               Case("浮点数", lambda: (4608.0, 73728.0), "")]),
     Exercise(
         "07", 3, "求通道之和的 1 × 1 卷积核", ("K_sum",), judge3,
         hint_text="1 × 1 卷积核的形状是 (c_o, c_i, 1, 1)；输出 = 各输入通道按权重相加。",
@@ -165,10 +159,7 @@ LESSON = Lesson("07", [
                Case("求了平均", lambda: (_nd(onp.full((1, 2, 1, 1), 0.5)),), "平均"),
                Case("只取了第一个通道", lambda: (_nd([[[[1.0]], [[0.0]]]]),), "数值不对")],
         right=[Case("NumPy 数组", lambda: (onp.ones((1, 2, 1, 1)),), ""),
-               Case("嵌套列表", lambda: ([[[[1]], [[1]]]],), "")],
-        question="用 $1 \\times 1$ 卷积把本节开头的 2 通道输入（$4 \\times 4$）变成一个通道，且输出等于两个通道之和。"
-                 "卷积核 `K_sum` 应该是什么？（注意本节后面把 `X` 换成了别的数组。）",
-        template="K_sum = ...   # 形状 (输出通道数, 输入通道数, 1, 1) 的 nd.array\n"),
+               Case("嵌套列表", lambda: ([[[[1]], [[1]]]],), "")]),
     Exercise(
         "07", 4, "两个 1 × 1 卷积层", ("equivalent_4", "merge_1x1"), judge4,
         hint_text="1 × 1 卷积核 A (4, 3, 1, 1) 就是 4 × 3 的矩阵；先用 A 再用 B，等于乘以矩阵 B A。",
@@ -185,12 +176,7 @@ LESSON = Lesson("07", [
                Case("乘的顺序反了（A B）：nd.dot 报错", _wrong4_order, "形状对不上"),
                Case("算成了 (B A) 的转置再 reshape", _wrong4_transposed, "数值不对")],
         right=[Case("NumPy einsum 再变回 nd.array、np.True_", _right4_einsum, ""),
-               Case("nd.dot 之后 expand_dims", _right4_expand, "")],
-        question="把两个 $1 \\times 1$ 卷积层接在一起（中间没有激活函数），它等价于一个 $1 \\times 1$ 卷积层吗"
-                 "（`equivalent_4`）？写出 `merge_1x1(A, B)`：先用卷积核 `A`（$(4, 3, 1, 1)$）、再用 `B`"
-                 "（$(2, 4, 1, 1)$）时，等价的那一个卷积核（$(2, 3, 1, 1)$）。",
-        template="equivalent_4 = ...   # True 或 False\n\n"
-                 "def merge_1x1(A, B):\n    # 返回形状 (B 的输出通道数, A 的输入通道数, 1, 1) 的卷积核\n    return ...\n"),
+               Case("nd.dot 之后 expand_dims", _right4_expand, "")]),
     Exercise(
         "07", 5, "反向传播的代价", ("mults_grad_X", "mults_grad_K", "ratio_5"), judge5,
         hint_text="前向时每个 (输出元素, 权重) 对做一次乘法。反向传播时，同一对在对输入的梯度里乘一次"
@@ -205,10 +191,7 @@ LESSON = Lesson("07", [
                Case("卷积核梯度只算一个位置", lambda: (73728, 4608, 3), "4 × 4 个输出位置"),
                Case("以为反向是免费的", lambda: (73728, 73728, 1), "不是免费的")],
         right=[Case("NumPy 整数和比值算式", lambda: (onp.int64(73728), onp.int64(73728), (73728 * 3) / 73728), ""),
-               Case("比值约为 3 的小数", lambda: (73728.0, 73728.0, 3.0), "")],
-        question="第 2 题那一层的前向计算要 `mults_2` 次乘法（你在第 2 题算出的数）。反向传播要算对输入的梯度"
-                 "（`mults_grad_X`）和对卷积核的梯度（`mults_grad_K`），各要多少次乘法？一次前向加一次反向的乘法次数约是前向的几倍（`ratio_5`）？",
-        template="mults_grad_X = ...\nmults_grad_K = ...\nratio_5 = ...\n"),
+               Case("比值约为 3 的小数", lambda: (73728.0, 73728.0, 3.0), "")]),
 ])
 
 module_api(LESSON, globals())

@@ -292,10 +292,7 @@ LESSON = Lesson("08", [
                Case("整数数组（int32）没有除以 4", lambda: (_nd(onp.ones((2, 2))).astype("int32"), 2), "4 倍"),
                Case("步幅写成小数", lambda: (_nd(onp.ones((2, 2)) / 4), 2.0), "应该是一个整数")],
         right=[Case("NumPy 数组和 np.int64", lambda: (onp.full((2, 2), 0.25), onp.int64(2)), ""),
-               Case("嵌套列表", lambda: ([[0.25, 0.25], [0.25, 0.25]], 2), "")],
-        question="平均汇聚可以写成一次互相关运算：写出卷积核 `K_avg` 和步幅 `stride_avg`，使 "
-                 "`d2lutils.corr2d_fast(X, K_avg, stride=stride_avg)` 等于 $2 \\times 2$、步幅 2 的平均汇聚。",
-        template="K_avg = ...\nstride_avg = ...\n"),
+               Case("嵌套列表", lambda: ([[0.25, 0.25], [0.25, 0.25]], 2), "")]),
     Exercise(
         "08", 2, "用最大汇聚实现最小汇聚", ("min_pool",), judge2,
         hint_text="min(x) = -max(-x)。",
@@ -308,10 +305,7 @@ LESSON = Lesson("08", [
                Case("最后忘了取负", _wrong2_noneg, "符号反了"),
                Case("逐个窗口循环（值对但没有向量化）", _wrong2_loop, "逐个窗口循环")],
         right=[Case("乘以 -1", _right2_mul, ""),
-               Case("MXNet 的 nd.Pooling 算子", _right2_pooling, "")],
-        question="最小汇聚（取窗口中的最小值）可以用最大汇聚实现吗？用 `d2lutils.pool2d` 写出 "
-                 "`min_pool(X, pool_size, stride)`（不要自己写循环）。",
-        template="def min_pool(X, pool_size, stride):\n    # 用 d2lutils.pool2d(..., stride=stride) 实现\n    return ...\n"),
+               Case("MXNet 的 nd.Pooling 算子", _right2_pooling, "")]),
     Exercise(
         "08", 3, "汇聚后的形状", ("shape_k2", "shape_k3"), judge3,
         hint_text="汇聚层的输出形状公式与卷积层相同：(n + 2p - k) // s + 1。",
@@ -326,10 +320,7 @@ LESSON = Lesson("08", [
                Case("2 × 2 窗口少算", lambda: ((13, 13), (13, 13)), "不对")],
         right=[Case("列表", lambda: ([14, 14], [13, 13]), ""),
                Case("输出的 .shape[2:]", lambda: (onp.zeros((1, 1, 14, 14)).shape[2:],
-                                                 onp.zeros((1, 1, 13, 13)).shape[2:]), "")],
-        question="$28 \\times 28$ 的输入经过 $2 \\times 2$、步幅 2 的最大汇聚，输出形状 `shape_k2` 是多少？"
-                 "如果窗口是 $3 \\times 3$、步幅 2 呢（`shape_k3`）？",
-        template="shape_k2 = ...\nshape_k3 = ...\n"),
+                                                 onp.zeros((1, 1, 13, 13)).shape[2:]), "")]),
     Exercise(
         "08", 4, "汇聚层的参数", ("n_params_pool",), judge4,
         hint_text="汇聚层的输出只由窗口里的输入决定吗？有没有要学习的数？",
@@ -341,9 +332,7 @@ LESSON = Lesson("08", [
         wrong=[Case("以为有 2 × 2 个权重", lambda: (4,), "没有卷积核"),
                Case("以为有一个偏置", lambda: (1,), "也没有偏置")],
         right=[Case("NumPy 整数", lambda: (onp.int64(0),), ""),
-               Case("len(...) 的结果 0.0", lambda: (0.0,), "")],
-        question="汇聚层有多少个可以学习的参数（`n_params_pool`）？打印 `nn.MaxPool2D(2)` 的参数看看。",
-        template="n_params_pool = ...\n"),
+               Case("len(...) 的结果 0.0", lambda: (0.0,), "")]),
     Exercise(
         "08", 5, "最大汇聚不能写成卷积", ("max_as_conv", "A5", "B5"), judge5,
         hint_text="互相关对输入是线性的：corr(A + B) = corr(A) + corr(B)。找两个 2 × 2 的输入，"
@@ -360,11 +349,7 @@ LESSON = Lesson("08", [
                Case("反例不是 2 × 2", lambda: (False, _nd([[1, 0]]), _nd([[0, 1]])), "2 × 2")],
         right=[Case("np.False_ 和 NumPy 数组", lambda: (onp.False_, onp.array([[3.0, 0], [0, 0]]),
                                                      onp.array([[0, 0], [1.0, 0]])), ""),
-               Case("嵌套列表、含负数的反例", lambda: (False, [[1, -1], [0, 0]], [[-1, 1], [0, 0]]), "")],
-        question="能不能找到一个卷积核，使互相关运算对**所有**输入都等于 $2 \\times 2$ 的最大汇聚"
-                 "（`max_as_conv = True` 或 `False`）？给出两个 $2 \\times 2$ 的输入 `A5`、`B5` 说明你的判断："
-                 "对它们，`A5 + B5` 的最大值不等于各自最大值之和。",
-        template="max_as_conv = ...   # True 或 False\nA5 = ...\nB5 = ...\n"),
+               Case("嵌套列表、含负数的反例", lambda: (False, [[1, -1], [0, 0]], [[-1, 1], [0, 0]]), "")]),
     Exercise(
         "08", 6, "用 im2col 写最大汇聚", ("max_pool_im2col",), judge6,
         hint_text="d2lutils.im2col(X, (k, k), stride=stride) 的每一列是一个窗口：沿 axis=0 求 max，"
@@ -380,10 +365,7 @@ LESSON = Lesson("08", [
                Case("逐个窗口循环（值对但没有向量化）", _wrong6_loop, "逐个窗口循环"),
                Case("只调用了 d2lutils.pool2d", _wrong6_library, "这样能得到结果，但题目要你自己写出")],
         right=[Case("输出形状用列表推导式、nd.max", _right6_listcomp, ""),
-               Case("直接用 mx.nd.im2col 算子", _right6_mx, "")],
-        question="写出 `max_pool_im2col(X, k, stride)`（二维 `X`、$k \\times k$ 窗口、无填充）：用一次 "
-                 "`d2lutils.im2col` 和一次 `max`，不用 Python 循环。检查会与 `d2lutils.pool2d` 比较。",
-        template="def max_pool_im2col(X, k, stride):\n    # 一次 im2col、一次 max，不用循环\n    return ...\n"),
+               Case("直接用 mx.nd.im2col 算子", _right6_mx, "")]),
     Exercise(
         "08", 7, "softmax 汇聚", ("softmax_pool", "limit_large_beta"), judge7,
         hint_text="对每个窗口（im2col 的一列）x：权重 w = softmax(β x)（nd.softmax(..., axis=0)），输出 Σ w x。"
@@ -404,12 +386,7 @@ LESSON = Lesson("08", [
                Case("以为趋于平均汇聚", lambda: (_ref7()[0], "平均汇聚"), "趋于最大汇聚"),
                Case("以为趋于最小汇聚", lambda: (_ref7()[0], "最小汇聚"), "β → -∞")],
         right=[Case("自己写 softmax（减去最大值）、选项带空格", _right7_exp, ""),
-               Case("在 NumPy 里计算", _right7_numpy, "")],
-        question="softmax 汇聚把每个窗口里的元素 $x_i$ 按权重 $w_i = \\exp(\\beta x_i) / \\sum_j \\exp(\\beta x_j)$ "
-                 "加权平均。写出 `softmax_pool(X, k, stride, beta)`（二维 `X`、无填充），并预测 $\\beta \\to +\\infty$ "
-                 "时它趋于哪种汇聚（`limit_large_beta` 取 `'最大汇聚'`、`'平均汇聚'`、`'最小汇聚'` 之一）。",
-        template="limit_large_beta = ...   # '最大汇聚'、'平均汇聚' 或 '最小汇聚'\n\n"
-                 "def softmax_pool(X, k, stride, beta):\n    # 在这里写你的代码\n    return ...\n"),
+               Case("在 NumPy 里计算", _right7_numpy, "")]),
 ])
 
 module_api(LESSON, globals())

@@ -287,10 +287,7 @@ LESSON = Lesson("09", [
                Case("从数组的 shape 取出", _shape_of_zeros, "")],
         wrong=[Case("以为不变", lambda: ((16, 5, 5), 400), "填充 2 还在"),
                Case("少算 S4", lambda: ((16, 12, 12), 2304), "减半"),
-               Case("只展平了一个通道", lambda: ((16, 6, 6), 36), "所有通道")],
-        question="把本课的 `net` 的输入从 $28 \\times 28$ 换成 $32 \\times 32$（C1 仍填充 2），不运行网络，只用卷积层和"
-                 "汇聚层的输出形状公式，算出 S4 输出的形状（`s4_shape`，不含批量维）和 C5 的输入维数（`fc_in`）。",
-        template="s4_shape = ...   # (通道, 高, 宽)\nfc_in = ...\n"),
+               Case("只展平了一个通道", lambda: ((16, 6, 6), 36), "所有通道")]),
     Exercise(
         "09", 2, "C3 的参数个数", ("params_c3", "params_c3_12"), judge2,
         hint_text="卷积层的参数 = 输出通道数 × 输入通道数 × 卷积核高 × 宽 + 输出通道数（偏置）。",
@@ -304,10 +301,7 @@ LESSON = Lesson("09", [
                Case("浮点数", lambda: (2416.0, 4816.0), "")],
         wrong=[Case("忘了偏置", lambda: (2400, 4800), "偏置"),
                Case("输入通道数没跟着改", lambda: (2416, 2416), "输入通道数"),
-               Case("论文的部分连接", lambda: (1516, 4816), "部分通道")],
-        question="C3 有多少个参数（含偏置，`params_c3`）？如果把 C1 的输出通道数从 6 改成 12，C3 的参数会变成多少"
-                 "（`params_c3_12`）？",
-        template="params_c3 = ...\nparams_c3_12 = ...\n"),
+               Case("论文的部分连接", lambda: (1516, 4816), "部分通道")]),
     Exercise(
         "09", 3, "S4 的感受野", ("rf_c3", "rf_s4"), judge3,
         hint_text="从输入往后逐层算：感受野 r 和相邻两个元素在输入上的距离 j，开始时 r = j = 1；"
@@ -323,10 +317,7 @@ LESSON = Lesson("09", [
                Case("浮点数", lambda: (14.0, 16.0), "")],
         wrong=[Case("忽略了 S2 的步幅", lambda: (10, 11), "步幅是 2"),
                Case("算成 S2 上的大小", lambda: (5, 16), "在输入图像上"),
-               Case("把 S4 当成放大一倍", lambda: (14, 28), "14 × 2")],
-        question="C3 输出的一个元素由输入图像上多大的一块决定（感受野的边长 `rf_c3`，不计填充）？S4 输出的一个元素呢"
-                 "（`rf_s4`）？",
-        template="rf_c3 = ...\nrf_s4 = ...\n"),
+               Case("把 S4 当成放大一倍", lambda: (14, 28), "14 × 2")]),
     Exercise(
         "09", 4, "混淆矩阵", ("confusion",), judge4,
         hint_text="本课已经算出 pred（每张测试图像的预测）：confusion[真实, 预测] += 1。"
@@ -346,11 +337,7 @@ LESSON = Lesson("09", [
         wrong=[Case("行和列对调", _wrong4_transposed, "转置"),
                Case("只数了分错的", _wrong4_errors_only, "对角线")],
         context=("net", "data"),
-        test_context=_test_context,
-        question="用本课训练好的 `net` 在测试集上的预测 `pred`，写出 $10 \\times 10$ 的**混淆矩阵** `confusion`："
-                 "`confusion[i, j]` 是真实数字为 $i$、被预测为 $j$ 的测试图像的张数（对角线上是分对的）。"
-                 "哪两个数字最容易混淆？检查会用 `net` 重新计算。",
-        template="confusion = ...   # 10 × 10 的数组\n"),
+        test_context=_test_context),
     Exercise(
         "09", 5, "用步幅代替汇聚", ("lenet_strided", "params_5"), judge5,
         hint_text="C1：(28 + 2 × 2 − 5) // 2 + 1 = 14；C3：(14 − 5) // 2 + 1 = 5，与 S2、S4 之后的大小相同。"
@@ -372,11 +359,7 @@ LESSON = Lesson("09", [
         wrong=[Case("C1 忘了填充", _wrong5_no_padding, "保留填充 2"),
                Case("还留着汇聚层", _wrong5_kept_pooling, "还有汇聚层"),
                Case("没有激活函数", _wrong5_linear, "没有激活函数"),
-               Case("以为参数变少了", lambda: (_ref5()[0], 2572), "三个全连接层")],
-        question="去掉 LeNet-5 的 S2、S4 两个汇聚层，改让 C1、C3 的步幅为 2（C1 仍填充 2），写出 `lenet_strided()`"
-                 "（返回 `nn.HybridSequential`）。C5 的输入还是 $16 \\times 5 \\times 5$ 吗？它一共有多少个参数"
-                 "（`params_5`）？检查会实际运行你的网络，看各层的输出形状和参数个数。",
-        template="def lenet_strided():\n    # 返回 nn.HybridSequential\n    return ...\n\nparams_5 = ...\n"),
+               Case("以为参数变少了", lambda: (_ref5()[0], 2572), "三个全连接层")]),
     Exercise(
         "09", 6, "动量法放大了每一步", ("lr_6",), judge6,
         hint_text="先模拟：v = 0；重复 100 次 v = 0.9 * v - lr * g（g 固定为 1），看 v 趋于多少。"
@@ -396,11 +379,7 @@ LESSON = Lesson("09", [
                Case("NumPy float32", lambda: (onp.float32(0.09),), "")],
         wrong=[Case("忽略动量", lambda: (0.9,), "放大了"),
                Case("方向反了", lambda: (9.0,), "方向反了"),
-               Case("乘以动量", lambda: (0.81,), "不是乘以 0.9")],
-        question="d2l-zh 训练 sigmoid 版的 LeNet 时用学习率 0.9、不带动量。如果改用动量 0.9（$\\mu = 0.9$），"
-                 "假设梯度 $\\mathbf{g}$ 一直不变，学习率 `lr_6` 取多少时，长期的每一步更新与原来相同？"
-                 "先写几行代码模拟一下本课的动量更新公式。",
-        template="lr_6 = ...\n"),
+               Case("乘以动量", lambda: (0.81,), "不是乘以 0.9")]),
 ])
 
 module_api(LESSON, globals())

@@ -196,10 +196,7 @@ LESSON = Lesson("10", [
         wrong=[Case("余数给了后面的设备", lambda: ([10, 11, 11],), "分给前面的设备"),
                Case("加起来不是 32", lambda: ([11, 11, 11],), "加起来应为 32")],
         right=[Case("元组", lambda: ((11, 11, 10),), ""),
-               Case("NumPy 整数数组", lambda: (onp.array([11, 11, 10]),), "")],
-        question="把 32 个样本用 `even_split=False` 分到三个设备上，每个设备各分到多少个样本"
-                 "（`split_sizes`，按设备顺序的列表）？",
-        template="split_sizes = ...   # 例如 [1, 2, 3]\n"),
+               Case("NumPy 整数数组", lambda: (onp.array([11, 11, 10]),), "")]),
     Exercise(
         "10", 2, "step 的参数传错了", ("update_ratio",), judge2,
         hint_text="trainer.step(n) 用 汇总后的梯度 / n 来更新参数。",
@@ -211,10 +208,7 @@ LESSON = Lesson("10", [
         wrong=[Case("倒数", lambda: (0.5,), "倒过来了"),
                Case("以为不变", lambda: (1,), "除以 n")],
         right=[Case("浮点数", lambda: (2.0,), ""),
-               Case("NumPy 标量", lambda: (onp.float64(32 / 16),), "")],
-        question="在两个设备上正确地计算梯度（每个设备对损失求和），但调用 `trainer.step(16)` 而不是 `step(32)`。"
-                 "更新量是正确值的几倍（`update_ratio`）？",
-        template="update_ratio = ...\n"),
+               Case("NumPy 标量", lambda: (onp.float64(32 / 16),), "")]),
     Exercise(
         "10", 3, "三个设备上的一步", ("step_on_devices",), judge3,
         hint_text="split_and_load（even_split=False）切分 X 和 y；在 autograd.record() 里各设备前向、算损失；"
@@ -242,12 +236,7 @@ LESSON = Lesson("10", [
                Case("只对一个设备的损失 backward", _step3(lambda X, X_parts: 32, one_backward=True),
                     "每个设备的损失调用 backward")],
         right=[Case("调用 d2lutils.train_step", _right3_train_step, ""),
-               Case("autograd.backward 一次反向、step(32)", _right3_backward_list, "")],
-        question="写出 `step_on_devices(net, trainer, X, y, ctxs)`：在 `ctxs` 的各个设备上用小批量 `X`、`y` "
-                 "走一步 SGD（损失为 `SoftmaxCrossEntropyLoss`）。检查会在三个 CPU 设备 `cpu(0)`、`cpu(1)`、"
-                 "`cpu(2)` 上用本节的第一个小批量（32 个样本、学习率 0.1）调用它，并与单设备的一步比较。",
-        template="def step_on_devices(net, trainer, X, y, ctxs):\n"
-                 "    # 切分、前向、反向、trainer.step；可以参考本节“各设备分别计算梯度”\n    return ...\n"),
+               Case("autograd.backward 一次反向、step(32)", _right3_backward_list, "")]),
     Exercise(
         "10", 4, "多台机器的小批量", ("global_batch", "per_gpu", "step_arg"), judge4,
         hint_text="dist_sync 把所有机器、所有 GPU 的梯度加在一起，相当于一个设备处理了全局小批量。",
@@ -260,10 +249,7 @@ LESSON = Lesson("10", [
                Case("全局小批量只算一台机器", lambda: (64, 32, 256), "4 × 64"),
                Case("每个 GPU 分到全局批量的一半", lambda: (256, 128, 256), "64 / 2")],
         right=[Case("浮点数", lambda: (256.0, 32.0, 256.0), ""),
-               Case("NumPy 整数", lambda: (onp.int64(4 * 64), onp.int64(64 // 2), onp.int64(256)), "")],
-        question="4 台机器各有 2 个 GPU，每台机器每步读取 64 个样本。全局小批量有多少个样本（`global_batch`）？"
-                 "每个 GPU 每步处理多少个样本（`per_gpu`）？要与单机训练等价，`trainer.step` 应传入多少（`step_arg`）？",
-        template="global_batch = ...\nper_gpu = ...\nstep_arg = ...\n"),
+               Case("NumPy 整数", lambda: (onp.int64(4 * 64), onp.int64(64 // 2), onp.int64(256)), "")]),
     Exercise(
         "10", 5, "环形 allreduce 的通信量", ("ring_mb", "server_mb"), judge5,
         hint_text="环形：传递 2(N − 1) 次，每次每个 GPU 发出梯度的 1/N。参数服务器：每个工作进程推送一整份梯度。",
@@ -277,10 +263,7 @@ LESSON = Lesson("10", [
                Case("用了极限 2M", lambda: (200, 800), "设备很多时的极限"),
                Case("服务器只收一份", lambda: (175, 100), "8 × 100 MB")],
         right=[Case("算式", lambda: (2 * 7 / 8 * 100, 8 * 100.0), ""),
-               Case("NumPy 标量", lambda: (onp.float64(175), onp.int64(800)), "")],
-        question="8 个 GPU 每步要汇总 100 MB 的梯度。用环形 allreduce 时，每个 GPU 每步发出多少 MB（`ring_mb`）？"
-                 "改用一个参数服务器（8 个工作进程各推送一份梯度）时，服务器每步收到多少 MB（`server_mb`）？",
-        template="ring_mb = ...\nserver_mb = ...\n"),
+               Case("NumPy 标量", lambda: (onp.float64(175), onp.int64(800)), "")]),
 ])
 
 module_api(LESSON, globals())
