@@ -68,7 +68,7 @@ def _leftover_launch_processes() -> list[tuple[int, str]]:
         except OSError:
             continue
         if token in env and (any(e.startswith(b"DMLC_ROLE=") for e in env)
-                             or b"d2lutils.launch" in cmd or b"d2lutils/launch.py" in cmd):
+                             or b"d2lutils.dist.launch" in cmd or b"d2lutils/dist/launch.py" in cmd):
             found.append((int(d.name), cmd.replace(b"\0", b" ").decode(errors="replace")))
     return found
 

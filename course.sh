@@ -130,7 +130,7 @@ case "$cmd" in
   lab)
     ensure_env
     # 没有中文字体时说一次怎样安装（图照常画，只是中文显示为方框）
-    "$VENV/bin/python" -c 'import sys, d2lutils._env as e; m = e.cjk_font_hint(); m and print("[course] " + m, file=sys.stderr)' || true
+    "$VENV/bin/python" -c 'import sys, d2lutils.compat as e; m = e.cjk_font_hint(); m and print("[course] " + m, file=sys.stderr)' || true
     extra=()
     [ "$(id -u)" = 0 ] && extra+=(--allow-root)   # Jupyter 拒绝以 root 运行，除非明确允许
     "$VENV/bin/python" tools/workspace.py sync     # 学习者的副本 my-notebooks/：第一次使用时建立

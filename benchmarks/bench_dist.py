@@ -6,8 +6,8 @@
     ./course.sh bench --dist                   # 约 5 分钟（2 核机器）
     .venv-3.11/bin/python benchmarks/bench_dist.py --steps 100 --repeat 3
 
-每个配置都由 ``python -m d2lutils.launch`` 真正启动调度器、服务器和工作进程，运行
-``d2lutils.dist_train``（LeNet、float64、全局批量大小 32、dist_sync），每个进程一个线程。
+每个配置都由 ``python -m d2lutils.dist.launch`` 真正启动调度器、服务器和工作进程，运行
+``d2lutils.dist.dist_train``（LeNet、float64、全局批量大小 32、dist_sync），每个进程一个线程。
 每步时间由 0 号工作进程测量，取各步的第 10 百分位数（不计第一步：它包含把初始参数发给服务器和预热），
 再取几次运行中最小的一个（机器上其他任务的负载只会让时间变长）；“每个工作进程”的字节数是
 它每步交给 KVStore 推送（梯度）和拉取（参数）的数组大小，不含协议开销；“每个服务器”的字节数是
@@ -27,7 +27,7 @@ import time
 import numpy as onp
 
 import d2lutils  # noqa: F401  先于 mxnet 导入（numpy.bool 别名）
-from d2lutils import dist_train
+from d2lutils.dist import dist_train
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MXNET_CPU_WORKER_NTHREADS": "1"}
 BANDWIDTHS_GBIT = (1, 10, 25, 100)
@@ -37,10 +37,10 @@ MACHINES = (1, 2, 4, 8, 16)
 def measure(workers: int, servers: int, steps: int, batch_size: int = 32) -> dict:
     """workers = 0 表示一个进程、不用 KVStore；否则用启动器启动 dist_sync 训练。返回 load_result 的结果。"""
     with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "-m", "d2lutils.dist_train", "--epochs", "1000", "--max-steps", str(steps),
+        cmd = [sys.executable, "-m", "d2lutils.dist.dist_train", "--epochs", "1000", "--max-steps", str(steps),
                "--batch-size", str(batch_size), "--out", out]
         if workers:
-            cmd = [sys.executable, "-m", "d2lutils.launch", "-n", str(workers), "-s", str(servers),
+            cmd = [sys.executable, "-m", "d2lutils.dist.launch", "-n", str(workers), "-s", str(servers),
                    "--timeout", "600", "--", *cmd, "--kvstore", "dist_sync"]
         r = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
         if r.returncode != 0:

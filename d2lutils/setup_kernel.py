@@ -12,7 +12,7 @@
   d2lutils（就是取到临时目录的那个 wheel）；不需要重启，最后用中文说明装了什么。
 
 常量与仓库里的文件一致，tests/test_notebook_headers.py 检查：MXNET_PINS 与 requirements-mxnet.txt、
-GPU_PINS 与 requirements-gpu.txt、FONT_PIN 与 requirements.txt、VERIFIED_PYTHON 与 d2lutils/_env.py。
+GPU_PINS 与 requirements-gpu.txt、FONT_PIN 与 requirements.txt、VERIFIED_PYTHON 与 d2lutils/compat/__init__.py。
 说明见 docs/install.md。
 """
 

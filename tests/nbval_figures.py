@@ -153,7 +153,7 @@ def compare_cell_figures(notebook: Path, cell_num: int, cell_id: str, test, ref,
         problems.append(f"{where} 的第 {k + 1} 张图变了：{msg}。存储的图、新图和差别图："
                         + "、".join(str(p) for p in saved))
     if problems:  # 只在真的找不到中文字体时附上怎样安装（课程环境自带 pip 的字体包）
-        from d2lutils._env import cjk_font_hint
+        from d2lutils.compat import cjk_font_hint
 
         hint = cjk_font_hint()
         problems += [f"注意：{hint}"] if hint else []

@@ -79,7 +79,7 @@ while s.recv(65536):
 @pytest.mark.skipif(not shutil.which("ss") or not Path("/proc").is_dir(), reason="需要 Linux 的 /proc 和 ss")
 def test_server_socket_bytes_counts_what_a_server_process_really_sent_and_received(monkeypatch):
     """只统计同一次启动（同一个 DMLC_PS_ROOT_PORT）的服务器进程，字节数来自内核的 TCP 计数，而不是推算。"""
-    from d2lutils.dist_train import server_socket_bytes
+    from d2lutils.dist.dist_train import server_socket_bytes
 
     sent, received = 300_000, 120_000
     with socket.socket() as listener:

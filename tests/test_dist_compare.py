@@ -1,9 +1,9 @@
-"""d2lutils.dist_train.compare 的判断：损失或参数只要有一项超出容差、或形状不同，就返回 1（不启动训练）。"""
+"""d2lutils.dist.dist_train.compare 的判断：损失或参数只要有一项超出容差、或形状不同，就返回 1（不启动训练）。"""
 
 import numpy as onp
 import pytest
 
-from d2lutils import dist_train
+from d2lutils.dist import dist_train
 
 LOSS = [0.9, 0.3, 0.1]
 PARAMS = [onp.arange(6.0).reshape(2, 3), onp.ones(4)]

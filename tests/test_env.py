@@ -6,27 +6,27 @@ from pathlib import Path
 
 import pytest
 
-from d2lutils import _env
+from d2lutils import compat
 
 
 def test_unverified_numpy_is_refused_in_chinese():
     for version in ("1.22.4", "3.0.0"):
-        with pytest.raises(_env.EnvironmentProblem) as info:
-            _env.check_numpy(version)
+        with pytest.raises(compat.EnvironmentProblem) as info:
+            compat.check_numpy(version)
         assert version in str(info.value) and "1.23.5" in str(info.value) and "测试过" in str(info.value)
 
 
 @pytest.mark.parametrize("version", ["1.23.5", "1.26.4", "1.24.0rc1", "2.0.2", "2.5.5", "2.9.0"])
 def test_supported_numpy_is_accepted(version):
-    _env.check_numpy(version)
+    compat.check_numpy(version)
 
 
 def test_unverified_python_is_refused_in_chinese():
     for version in ((3, 14), (3, 9)):
-        with pytest.raises(_env.EnvironmentProblem, match=r"\d\.\d+.*3\.10 到 3\.13"):
-            _env.check_python(version)
+        with pytest.raises(compat.EnvironmentProblem, match=r"\d\.\d+.*3\.10 到 3\.13"):
+            compat.check_python(version)
     for version in ((3, 10), (3, 11), (3, 12), (3, 13)):
-        _env.check_python(version)
+        compat.check_python(version)
 
 
 def test_import_prints_nothing_even_with_warnings_as_errors():
@@ -53,9 +53,9 @@ def test_missing_mxnet_gives_chinese_fix(tmp_path):
 def test_font_hint_only_without_a_cjk_font(monkeypatch):
     from d2lutils import plotting
     monkeypatch.setattr(plotting, "use_cjk_font", lambda: None)
-    hint = _env.cjk_font_hint()
-    assert "apt-get install fonts-wqy-microhei" in hint and _env.PIP_FONT_PIN in hint and "方框" in hint
+    hint = compat.cjk_font_hint()
+    assert "apt-get install fonts-wqy-microhei" in hint and compat.PIP_FONT_PIN in hint and "方框" in hint
     monkeypatch.setattr(plotting, "use_cjk_font", lambda: "WenQuanYi Micro Hei")
-    assert _env.cjk_font_hint() is None
+    assert compat.cjk_font_hint() is None
     # ./course.sh lab 打印它
     assert "cjk_font_hint()" in (Path(__file__).resolve().parent.parent / "course.sh").read_text(encoding="utf-8")

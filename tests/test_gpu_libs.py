@@ -8,7 +8,7 @@ import mxnet as mx
 import pytest
 
 import d2lutils
-from d2lutils import gpu_libs
+from d2lutils.compat import gpu_libs
 
 
 def fake_site(tmp_path, files):

@@ -1,4 +1,4 @@
-"""d2lutils.launch 与 d2lutils.dist_train（第 10 课最后一节）：真实的调度器、服务器和工作进程。
+"""d2lutils.dist.launch 与 d2lutils.dist.dist_train（第 10 课最后一节）：真实的调度器、服务器和工作进程。
 
 默认运行的测试不启动参数服务器（第 10 课的笔记本在默认测试里真正启动两次），启动器的看管用 sh 进程检查
 （杀死一个工作进程后，连同孙进程停止全部进程组）；COURSE_FULL=1 时运行杀死工作进程、超时、
@@ -17,12 +17,10 @@ from pathlib import Path
 import numpy as onp
 import pytest
 
-from d2lutils import dist_train, launch
+from d2lutils.dist import dist_train, launch
 
 PY = sys.executable
-LAUNCH = [PY, "-m", "d2lutils.launch"]   # 文档中的写法（导入 d2lutils，因而导入 MXNet，约 1.5 秒）
-# 同一个文件当脚本运行：启动器本身不需要 MXNet，省下导入的时间，用于不训练的测试
-LAUNCH_SCRIPT = [PY, launch.__file__]
+LAUNCH = [PY, "-m", "d2lutils.dist.launch"]   # 文档中的写法（这时 import d2lutils 不导入 MXNet）
 # 每个进程只用一个线程：2 核机器上同时运行 4~6 个进程，结果不受线程数影响
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MXNET_CPU_WORKER_NTHREADS": "1"}
 # 容差：float64 下只有求和顺序不同（服务器把各工作进程的梯度相加，一个进程则一次对所有样本求和），
@@ -53,8 +51,21 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _launch(args, launcher=LAUNCH_SCRIPT, **kw):
+def _launch(args, launcher=LAUNCH, **kw):
     return subprocess.run(launcher + args, capture_output=True, text=True, env=ENV, timeout=120, **kw)
+
+
+def test_launcher_process_does_not_import_mxnet():
+    """python -m d2lutils.dist.launch 只管理进程：这时 import d2lutils 不导入 MXNet 和教学函数。"""
+    r = subprocess.run([PY, "-X", "importtime", *LAUNCH[1:], "--help"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "用法" in r.stdout, r.stdout + r.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    assert {"d2lutils.dist", "d2lutils.compat"} <= imported
+    assert not {m for m in imported if m.split(".")[0] in ("mxnet", "matplotlib")}, sorted(imported)
+    from d2lutils import compat
+    assert compat.started_as_launcher(["python", "-u", "-m", "d2lutils.dist.launch", "-n", "2"])
+    assert not compat.started_as_launcher(["python", "-m", "d2lutils.dist.dist_train", "-m", "d2lutils.dist.launch"])
+    assert not compat.started_as_launcher(["python", "-c", "pass", "-m", "d2lutils.dist.launch"])
 
 
 def test_help_is_chinese(capsys):
@@ -96,7 +107,7 @@ def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path, capsys):
     kw = dict(num_epochs=2, batch_size=500)
     one = dist_train.run("none", **kw, out=tmp_path / "one")
     t0 = time.perf_counter()
-    r = _launch(["-n", "2", "-s", "1", "--timeout", "90", "--", PY, "-m", "d2lutils.dist_train",
+    r = _launch(["-n", "2", "-s", "1", "--timeout", "90", "--", PY, "-m", "d2lutils.dist.dist_train",
                  "--kvstore", "dist_sync", "--epochs", "2", "--batch-size", "500", "--out", str(tmp_path / "two")],
                 launcher=LAUNCH)
     elapsed = time.perf_counter() - t0
@@ -135,7 +146,7 @@ while True:
 @pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
 def test_killing_a_worker_stops_every_process(tmp_path):
     err_file = open(tmp_path / "stderr.txt", "w+")  # 文件而不是管道：留下的子进程不会让读取一直等下去
-    proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "90", "--", PY, "-c", _PUSHPULL_FOREVER],
+    proc = subprocess.Popen(LAUNCH + ["-n", "2", "-s", "1", "--timeout", "90", "--", PY, "-c", _PUSHPULL_FOREVER],
                             stdout=subprocess.PIPE, stderr=err_file, text=True, env=ENV)
     try:
         pids = {}
@@ -178,7 +189,7 @@ def test_timeout_stops_everything_with_a_chinese_message(tmp_path):
     err = tmp_path / "stderr.txt"
     t0 = time.monotonic()
     with open(err, "w") as f:
-        proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "1.5", "--", PY, "-c",
+        proc = subprocess.Popen(LAUNCH + ["-n", "2", "-s", "1", "--timeout", "1.5", "--", PY, "-c",
                                                  "import time; time.sleep(60)"],
                                 stdout=subprocess.DEVNULL, stderr=f, env=ENV)
         try:
@@ -215,7 +226,7 @@ def test_killed_worker_stops_every_process_group_fast(tmp_path):
     out, err_file = tmp_path / "roles.txt", tmp_path / "stderr.txt"
     script = 'echo "$DMLC_ROLE $$"; sleep 60 & wait'
     with open(out, "a") as f, open(err_file, "w") as e:
-        proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "--timeout", "8", "--", "sh", "-c", script],
+        proc = subprocess.Popen(LAUNCH + ["-n", "2", "-s", "1", "--timeout", "8", "--", "sh", "-c", script],
                                 stdout=f, stderr=e, env={**ENV, "COURSE_TEST_TOKEN": token})
     try:
         deadline = time.monotonic() + 20
@@ -252,7 +263,7 @@ def _sigint_default() -> None:
 
 
 def test_ctrl_c_stops_everything():
-    proc = subprocess.Popen(LAUNCH_SCRIPT + ["-n", "1", "-s", "1", "--", PY, "-c", "import time; time.sleep(60)"],
+    proc = subprocess.Popen(LAUNCH + ["-n", "1", "-s", "1", "--", PY, "-c", "import time; time.sleep(60)"],
                             stderr=subprocess.PIPE, text=True, env=ENV, preexec_fn=_sigint_default)
     try:
         children = _wait_for_children(proc, 3)
@@ -278,7 +289,7 @@ def test_ssh_mode_builds_the_remote_commands(tmp_path):
     show = ("import os; e = os.environ; os.write(1, "
             "f\"{e['DMLC_ROLE']} {e.get('DMLC_NODE_HOST', '-')} {e['DMLC_PS_ROOT_URI']}\\n\".encode())")
     env = {**ENV, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
-    r = subprocess.run(LAUNCH_SCRIPT + ["-n", "2", "-s", "1", "-H", str(hosts), "--host-ip", "10.1.2.3",
+    r = subprocess.run(LAUNCH + ["-n", "2", "-s", "1", "-H", str(hosts), "--host-ip", "10.1.2.3",
                                  "--", PY, "-c", show], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     assert sorted(r.stdout.split("\n")) == sorted(["", "scheduler - 10.1.2.3", "server nodeA 10.1.2.3",
@@ -289,7 +300,7 @@ def test_ssh_mode_builds_the_remote_commands(tmp_path):
 
 def _full_run(tmp_path, workers, servers):
     r = _launch(["-n", str(workers), "-s", str(servers), "--timeout", "300", "--", PY, "-m",
-                 "d2lutils.dist_train", "--kvstore", "dist_sync", "--out", str(tmp_path / "dist")], launcher=LAUNCH)
+                 "d2lutils.dist.dist_train", "--kvstore", "dist_sync", "--out", str(tmp_path / "dist")])
     assert r.returncode == 0, r.stderr
     dist_train.run("none", out=tmp_path / "one")
     a, b = dist_train.load_result(tmp_path / "one"), dist_train.load_result(tmp_path / "dist")

@@ -195,13 +195,13 @@ def test_setup_cell_is_short_collapsed_and_names_no_tool():
 
 
 def test_bootstrap_constants_match_the_repository_files():
-    from d2lutils import _env, plotting
+    from d2lutils import compat, plotting
     assert kernel_setup.MXNET_PINS == headers.pins(ROOT / "requirements-mxnet.txt")
     assert kernel_setup.GPU_PINS == headers.pins(ROOT / "requirements-gpu.txt")
     assert kernel_setup.GPU_DIST == kernel_setup.GPU_PINS[0].split("==")[0] and kernel_setup.GPU_DIST.startswith("mxnet-cu")
-    assert kernel_setup.FONT_PIN in headers.pins(ROOT / "requirements.txt") and kernel_setup.FONT_PIN == _env.PIP_FONT_PIN
+    assert kernel_setup.FONT_PIN in headers.pins(ROOT / "requirements.txt") and kernel_setup.FONT_PIN == compat.PIP_FONT_PIN
     assert kernel_setup.FONT_MODULE == plotting.PIP_FONT_PACKAGE == FONT_MODULE
-    assert kernel_setup.VERIFIED_PYTHON == _env.VERIFIED_PYTHON
+    assert kernel_setup.VERIFIED_PYTHON == compat.VERIFIED_PYTHON
     text = BOOTSTRAP.read_text(encoding="utf-8")
     assert "GB" not in text and "MB" not in text  # 下载大小只写在 docs/gpu.md
     # 只用标准库：运行它时 d2lutils 和 mxnet 可能都还没装进环境

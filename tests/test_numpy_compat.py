@@ -1,4 +1,4 @@
-"""MXNet 1.9.1 与当前 numpy 的兼容层（d2lutils/_env.py）。
+"""MXNet 1.9.1 与当前 numpy 的兼容层（d2lutils/compat/__init__.py）。
 
 - 扫描已安装的 mxnet 源代码：它引用而当前 numpy 缺少的每个名字，兼容层都补上了
   （或在 NOT_SUPPLIED 里写明了不补的原因）。将来的 numpy 再删一个名字，这里报出它的名字。
@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# 直接载入 _env.py 而不导入 d2lutils 包：兼容层缺一个名字时 `import d2lutils` 本身就会失败，
+# 直接载入 compat/__init__.py 而不导入 d2lutils 包：兼容层缺一个名字时 `import d2lutils` 本身就会失败，
 # 这样测试仍能收集，并在断言里报出缺少的名字
-_spec = importlib.util.spec_from_file_location("d2lutils_env_alone", ROOT / "d2lutils" / "_env.py")
-_env = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_env)
+_spec = importlib.util.spec_from_file_location("d2lutils_env_alone", ROOT / "d2lutils" / "compat" / "__init__.py")
+compat = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(compat)
 SCANNER = ROOT / "tools" / "mxnet_numpy_names.py"
 
 
@@ -34,10 +34,10 @@ def missing_in_numpy():
 
 def test_every_name_mxnet_needs_is_supplied(missing_in_numpy):
     import numpy
-    supplied = set(_env._supplies(numpy))
+    supplied = set(compat._supplies(numpy))
     unhandled = {name: refs[0] for name, refs in missing_in_numpy.items()
-                 if name.split(".", 1)[1] not in supplied | set(_env.NOT_SUPPLIED)}
-    assert not unhandled, (f"numpy {numpy.__version__} 缺少 mxnet 引用的这些名字，d2lutils/_env.py 没有补上："
+                 if name.split(".", 1)[1] not in supplied | set(compat.NOT_SUPPLIED)}
+    assert not unhandled, (f"numpy {numpy.__version__} 缺少 mxnet 引用的这些名字，d2lutils/compat/__init__.py 没有补上："
                            f"{unhandled}")
 
 
@@ -45,8 +45,8 @@ def test_run_time_names_are_kept(missing_in_numpy):
     # 在函数体内（运行时）才读的名字，导入之后不能从 numpy 里删掉
     for name, refs in missing_in_numpy.items():
         short = name.split(".", 1)[1]
-        if any(in_function for _, _, in_function in refs) and short not in _env.NOT_SUPPLIED:
-            assert short in _env.KEPT_NAMES, f"{name} 在运行时被读取（{refs[0]}），却在导入后被删掉"
+        if any(in_function for _, _, in_function in refs) and short not in compat.NOT_SUPPLIED:
+            assert short in compat.KEPT_NAMES, f"{name} 在运行时被读取（{refs[0]}），却在导入后被删掉"
 
 
 def test_scanner_sees_references_and_ignores_docstrings(tmp_path):
@@ -75,18 +75,18 @@ def test_supply_and_restore_on_a_bare_module():
     # 一个什么都没有的假 numpy：每个名字都补上；导入之后只留下 KEPT_NAMES
     fake = types.ModuleType("fake_numpy")
     fake.all, fake.any = all, any
-    added = _env.supply_numpy_names(fake)
-    assert set(added) == set(_env._supplies(fake))
+    added = compat.supply_numpy_names(fake)
+    assert set(added) == set(compat._supplies(fake))
     assert fake.NaN != fake.NaN and fake.NINF == float("-inf") and fake.compat.basestring is str
     assert fake.alltrue([1, 1]) is True and fake.sometrue([0, 1]) is True
     with pytest.raises(RuntimeError, match="numpy_financial"):
         fake.pv(0.1, 1, 1)
-    _env.restore_numpy_names(added, fake)
-    assert {n for n in vars(fake) if not n.startswith("__")} == {"all", "any"} | set(_env.KEPT_NAMES)
+    compat.restore_numpy_names(added, fake)
+    assert {n for n in vars(fake) if not n.startswith("__")} == {"all", "any"} | set(compat.KEPT_NAMES)
     # 已有的名字不动
     fake2 = types.ModuleType("fake_numpy2")
     fake2.NaN = "mine"
-    assert "NaN" not in _env.supply_numpy_names(fake2) and fake2.NaN == "mine"
+    assert "NaN" not in compat.supply_numpy_names(fake2) and fake2.NaN == "mine"
 
 
 def test_numpy_namespace_is_unchanged_except_kept_names():
@@ -105,7 +105,7 @@ print(json.dumps([sorted(after - before), sorted(before - after), changed]))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     added, removed, changed = json.loads(out.stdout)
     assert removed == [] and changed == []
-    assert set(added) <= set(_env.KEPT_NAMES), added
+    assert set(added) <= set(compat.KEPT_NAMES), added
 
 
 def test_other_libraries_work_after_d2lutils():

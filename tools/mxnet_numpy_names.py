@@ -3,7 +3,7 @@
 用法（在课程环境里，不导入 mxnet，只读它的源文件）：
     python tools/mxnet_numpy_names.py          # 打印缺少的名字和引用它们的文件
     python tools/mxnet_numpy_names.py --json   # 同上，JSON 格式
-tests/test_numpy_compat.py 用同样的扫描检查 d2lutils/_env.py 是否补上了每一个名字。
+tests/test_numpy_compat.py 用同样的扫描检查 d2lutils/compat/__init__.py 是否补上了每一个名字。
 
 扫描方法：用 ast 解析 mxnet 包里的每个 .py 文件，找出绑定到 numpy 的名字
 （``import numpy as np``、``import numpy.random as rnd``、``from numpy import x``），

@@ -1,12 +1,12 @@
 """启动 MXNet 参数服务器训练的全部进程（调度器、服务器、工作进程）并看管它们。见第 10 课最后一节。
 
-    python -m d2lutils.launch -n 2 -s 1 -- python train.py ...            # 在本机
-    python -m d2lutils.launch -n 4 -s 2 -H hosts -- python train.py ...   # 用 ssh 在 hosts 中的机器上
+    python -m d2lutils.dist.launch -n 2 -s 1 -- python train.py ...            # 在本机
+    python -m d2lutils.dist.launch -n 4 -s 2 -H hosts -- python train.py ...   # 用 ssh 在 hosts 中的机器上
 
 与 MXNet 自带的 ``tools/launch.py``（它调用 ``dmlc_tracker``）设置同样的 DMLC_* 环境变量，
 沿用 dmlc_tracker 的 hosts 文件格式、服务器和工作进程在各主机上的轮流分配、
 ``tracker.get_host_ip``（调度器对外的地址）和 ``ssh.sync_dir``（rsync 工作目录）。
-另外给服务器设置 MALLOC_PERTURB_=255 并关掉 glibc 的 tcache，绕过 MXNet 1.9.1 服务器的一个未初始化变量（见 ``_env``）。
+另外给服务器设置 MALLOC_PERTURB_=255 并关掉 glibc 的 tcache，绕过 MXNet 1.9.1 服务器的一个未初始化变量（见 docs/distributed.md）。
 dmlc_tracker 的进程管理本身不能用：它在守护线程里用 ``subprocess.call`` 启动每个进程而不保留句柄，
 在 Python >= 3.9 上因 ``Thread.isAlive`` 崩溃，崩溃后留下仍在运行的进程；工作进程出错时调度器永远等下去。
 这里改为自己保留每个进程：每个进程在自己的进程组里，任何一个进程出错、超时、Ctrl-C 或启动器收到
@@ -241,15 +241,15 @@ class _ZhHelp(argparse.RawDescriptionHelpFormatter):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m d2lutils.launch", add_help=False, formatter_class=_ZhHelp,
+        prog="python -m d2lutils.dist.launch", add_help=False, formatter_class=_ZhHelp,
         usage="%(prog)s -n 工作进程数 [-s 服务器数] [-H hosts 文件] [--timeout 秒] -- 命令 [参数 ...]",
         description="启动 MXNet 参数服务器训练的调度器、服务器和工作进程（都运行同一条命令），\n"
                     "设置 DMLC_* 环境变量，自动挑选空闲端口，并看管这些进程：任何一个进程出错、\n"
                     "超时或按下 Ctrl-C 时，停止全部进程。默认都在本机启动；给出 -H 时用 ssh 在\n"
                     "hosts 文件中的机器上轮流启动服务器和工作进程（调度器在本机）。",
         epilog="例子：\n"
-               "  python -m d2lutils.launch -n 2 -s 1 -- python -m d2lutils.dist_train --kvstore dist_sync\n"
-               "  python -m d2lutils.launch -n 4 -s 2 -H hosts -- python train.py\n"
+               "  python -m d2lutils.dist.launch -n 2 -s 1 -- python -m d2lutils.dist.dist_train --kvstore dist_sync\n"
+               "  python -m d2lutils.dist.launch -n 4 -s 2 -H hosts -- python train.py\n"
                "hosts 文件每行一个主机名或 IP（可加 :ssh端口），需要能免密码 ssh 登录，\n"
                "并且每台机器上在同一路径有同样的代码和 Python 环境（或用 --sync-dst-dir 同步当前目录）。")
     parser._positionals.title = "位置参数"
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def error(message: str):
         parser.print_usage(sys.stderr)
-        _say(f"参数错误：{message}（运行 python -m d2lutils.launch --help 查看用法）")
+        _say(f"参数错误：{message}（运行 python -m d2lutils.dist.launch --help 查看用法）")
         sys.exit(2)
     parser.error = error
     args = parser.parse_args(argv)

@@ -1,9 +1,9 @@
 """第 10 课最后一节的训练脚本：在手写数字上训练 LeNet（float64），一个进程，或 N 个工作进程。
 
-一个进程：``python -m d2lutils.dist_train --out 结果目录``。
-N 个工作进程（MXNet 自己的参数服务器，由 ``d2lutils.launch`` 启动调度器、服务器和工作进程）::
+一个进程：``python -m d2lutils.dist.dist_train --out 结果目录``。
+N 个工作进程（MXNet 自己的参数服务器，由 ``d2lutils.dist.launch`` 启动调度器、服务器和工作进程）::
 
-    python -m d2lutils.launch -n 2 -s 1 -- python -m d2lutils.dist_train --kvstore dist_sync --out 结果目录
+    python -m d2lutils.dist.launch -n 2 -s 1 -- python -m d2lutils.dist.dist_train --kvstore dist_sync --out 结果目录
 
 调度器和服务器也运行这同一条命令：``import mxnet`` 时它们读到 ``DMLC_ROLE``，进入服务循环，
 工作进程全部结束后退出，不会执行下面的训练代码。
@@ -29,8 +29,8 @@ import mxnet as mx
 import numpy as onp
 from mxnet import gluon, init, nd
 
-from .data import iter_batches, load_digits_split
-from .training import evaluate_accuracy, lenet_digits, train_step
+from ..data import iter_batches, load_digits_split
+from ..training import evaluate_accuracy, lenet_digits, train_step
 
 KVSTORES = ("none", "dist_sync", "dist_async")
 
@@ -237,8 +237,8 @@ def compare(out_a: str | os.PathLike, out_b: str | os.PathLike, tol: float = 1e-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m d2lutils.dist_train", add_help=False,
-        description="在手写数字上训练 LeNet（float64）：一个进程，或由 python -m d2lutils.launch "
+        prog="python -m d2lutils.dist.dist_train", add_help=False,
+        description="在手写数字上训练 LeNet（float64）：一个进程，或由 python -m d2lutils.dist.launch "
                     "启动的多个工作进程（MXNet 的分布式 KVStore）。")
     parser.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
     parser.add_argument("--kvstore", default="none", choices=KVSTORES,

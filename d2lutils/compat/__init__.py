@@ -1,4 +1,15 @@
-"""检查运行环境，并让 MXNet 1.9.1 能在 numpy 1.23 到今天的 numpy 2 上导入和运行。
+"""d2lutils 的兼容层：检查运行环境，并让 MXNet 1.9.1 能在 numpy 1.23 到今天的 numpy 2 上导入和运行。
+
+``import d2lutils`` 调用这里的 ``prepare()``，按顺序做五件事（这就是各课先导入 d2lutils 的原因）：
+
+1. ``check_python``、``check_numpy``：版本不在测试过的范围内时给出中文错误；
+2. 装的是 GPU 版 MXNet 时预载 pip 安装的 CUDA 11 运行库（``gpu_libs``）；
+3. 临时补上 numpy 删掉、而 MXNet 1.9.1 导入时还要用的名字（下文）；
+4. 导入 MXNet，期间暂时挡住它顺带导入的 scikit-learn、scipy.stats、scipy.sparse（``DEFERRED_IMPORTS``）；
+5. 删掉只在导入时用到的名字，numpy 的命名空间恢复原样。
+
+另有 ``cjk_font_hint``：找不到中文字体时的安装提示（``./course.sh lab`` 启动时打印）。
+本模块只依赖标准库和 numpy，导入它本身不导入 MXNet。
 
 MXNet 1.9.1 是最后一个正式版本。它的 Python 代码通过 ctypes 调用 libmxnet，没有针对
 numpy 编译的扩展，所以新 numpy 只通过“删掉的名字”让它失败：``np.PZERO``、``np.alltrue``、
@@ -272,6 +283,20 @@ def prepare() -> None:
         restore_numpy_names(added, numpy)
 
 
+LAUNCHER_MODULE = "d2lutils.dist.launch"
+
+
+def started_as_launcher(argv: list[str] | None = None) -> bool:
+    """本进程是否由 ``python -m d2lutils.dist.launch`` 启动（启动器只管理进程，不需要 MXNet）。
+
+    看的是解释器的原始命令行 ``sys.orig_argv``：``-m`` 之前不能有 ``-c``，``-m`` 之后紧跟启动器的模块名。
+    """
+    argv = list(sys.orig_argv if argv is None else argv)[1:]
+    if "-m" not in argv or "-c" in argv[:argv.index("-m")]:
+        return False
+    return argv[argv.index("-m") + 1:argv.index("-m") + 2] == [LAUNCHER_MODULE]
+
+
 # 课程环境（requirements.txt、environment.yml）和在线平台的设置单元格都用 pip 装的中文字体
 # （与 tools/notebook_headers.py 的 FONT_PIN 相同，有测试检查）
 PIP_FONT_PIN = "paperang-p2-fonts-cjk==0.1.0"
@@ -280,7 +305,7 @@ PIP_FONT_PIN = "paperang-p2-fonts-cjk==0.1.0"
 def cjk_font_hint() -> str | None:
     """真的找不到中文字体（系统字体和 pip 字体包都没有）时返回怎样安装的中文提示（``./course.sh lab`` 启动时
     打印一次，测试的图比较失败时也附上）；找得到时返回 None。"""
-    from .plotting import use_cjk_font
+    from ..plotting import use_cjk_font
 
     if use_cjk_font() is not None:
         return None
