@@ -50,11 +50,7 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0,
     if not 0 < fraction < 1 or not 10 <= math.ceil(fraction * _NUM_DIGITS) <= _NUM_DIGITS - 10:
         raise ValueError(f"test_fraction 应在 0 和 1 之间（不含两端），并使训练集和测试集各有至少 10 张图像"
                          f"（每类一张），实际是 {test_fraction!r}。")
-    check_int(seed, "随机种子 seed", 0)
-    if seed >= 2**32:
-        raise ValueError(f"随机种子 seed 应小于 2**32，实际是 {seed!r}。")
-    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype 应为 'float32' 或 'float64'，实际是 {dtype!r}。")
+    _check_seed_and_dtype(seed, dtype)
     images, target = digits_data()
     X = (images / 16.0).astype(dtype)[:, None, :, :]
     y = target.astype(onp.int64)
@@ -68,6 +64,15 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0,
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=test_fraction, stratify=y, random_state=seed)
     return DigitsSplit(X_train, y_train, X_test, y_test)
+
+
+def _check_seed_and_dtype(seed: object, dtype: object) -> None:
+    """两个数据加载函数共用的检查：seed 是 0 到 2**32 - 1 的整数，dtype 是 'float32' 或 'float64'。"""
+    check_int(seed, "随机种子 seed", 0)
+    if seed >= 2**32:
+        raise ValueError(f"随机种子 seed 应小于 2**32，实际是 {seed!r}。")
+    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype 应为 'float32' 或 'float64'，实际是 {dtype!r}。")
 
 
 def load_mnist_sample(num_train: int = 8000, num_test: int = 2000, seed: int = 0,
@@ -84,11 +89,7 @@ def load_mnist_sample(num_train: int = 8000, num_test: int = 2000, seed: int = 0
     if num_train + num_test > MNIST_SAMPLE_SIZE:
         raise ValueError(f"一共只有 {MNIST_SAMPLE_SIZE} 张图像，num_train + num_test 不能超过它，"
                          f"实际是 {num_train} + {num_test} = {num_train + num_test}。")
-    check_int(seed, "随机种子 seed", 0)
-    if seed >= 2**32:
-        raise ValueError(f"随机种子 seed 应小于 2**32，实际是 {seed!r}。")
-    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype 应为 'float32' 或 'float64'，实际是 {dtype!r}。")
+    _check_seed_and_dtype(seed, dtype)
     images, labels = mnist_sample_data()
     order = onp.random.default_rng(seed).permutation(MNIST_SAMPLE_SIZE)
     test, train = order[:num_test], order[num_test:num_test + num_train]
