@@ -388,16 +388,6 @@ def call(func: Callable, *args: Any, what: str = "你的函数") -> Any:
     return result
 
 
-def loop_count(func: Callable) -> int:
-    """函数源码里 for/while 循环和推导式的个数（读不到源码时返回 0）。"""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    except (OSError, TypeError, SyntaxError):
-        return 0
-    kinds = (ast.For, ast.While, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
-    return sum(isinstance(node, kinds) for node in ast.walk(tree))
-
-
 _OP_NAMES: dict = {}
 
 
@@ -427,10 +417,6 @@ class count_ops:
     @property
     def total(self) -> int:
         return sum(self.ops.values())
-
-    @property
-    def count(self) -> int:  # 与旧的 count_indexing 兼容
-        return self.indexing
 
     def __enter__(self):
         import mxnet as mx
@@ -473,9 +459,6 @@ class count_ops:
         for owner, name, orig in self._saved:
             setattr(owner, name, orig)
         return False
-
-
-count_indexing = count_ops  # 旧名字
 
 
 def uses_library(func: Callable, names: Sequence[str]) -> list[str]:
@@ -540,7 +523,7 @@ def module_api(lesson: Lesson, module_globals: dict) -> None:
     module_globals["LESSON"] = lesson
 
 
-__all__ = ["Case", "Exercise", "Lesson", "Wrong", "as_int", "as_number", "as_shape", "call", "count_indexing",
+__all__ = ["Case", "Exercise", "Lesson", "Wrong", "as_int", "as_number", "as_shape", "call",
            "count_ops", "expect_array", "expect_choice", "expect_float", "expect_function", "expect_number",
-           "expect_own_code", "expect_shape", "explain_error", "fixed_rng", "loop_count", "module_api", "plain",
+           "expect_own_code", "expect_shape", "explain_error", "fixed_rng", "module_api", "plain",
            "run_counted", "to_numpy", "uses_library"]
