@@ -33,19 +33,25 @@ def corr2d(X: Array, K: Array) -> Array:
     接受 ``nd.NDArray`` 或 ``mx.np.ndarray``，返回同一种数组，位于输入的设备上。
     见第 1 课《二维互相关运算》。
     """
+    Xn, Kn = _check_corr2d_args(X, K)
+    # 以下是第 1 课的循环，只多了一件事：Y 建在输入的设备上、用输入的数据类型
+    h, w = Kn.shape
+    Y = mx.nd.zeros((Xn.shape[0] - h + 1, Xn.shape[1] - w + 1), ctx=Xn.context, dtype=Xn.dtype)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (Xn[i: i + h, j: j + w] * Kn).sum()
+    return like(Y, X)
+
+
+def _check_corr2d_args(X: object, K: object) -> tuple[mx.nd.NDArray, mx.nd.NDArray]:
+    """corr2d 的输入检查：返回 NDArray 形式的 (X, K)。"""
     Xn, Kn = as_nd(X, "输入 X"), as_nd(K, "卷积核 K")
     check_ndim(Xn, 2, "输入 X", "(高, 宽)")
     check_ndim(Kn, 2, "卷积核 K", "(高, 宽)")
     check_window_fits(Xn.shape, Kn.shape, "输入 X", "卷积核 K")
     check_same_device_and_dtype(Xn, Kn, "输入 X", "卷积核 K")
     compute_dtype(Xn, "输入 X", "corr2d")
-    h, w = Kn.shape
-    Y = mx.nd.zeros((Xn.shape[0] - h + 1, Xn.shape[1] - w + 1),
-                    ctx=Xn.context, dtype=Xn.dtype)
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            Y[i, j] = (Xn[i: i + h, j: j + w] * Kn).sum()
-    return like(Y, X)
+    return Xn, Kn
 
 
 def _prepare_2d(X: object, K: object, padding: IntPair, stride: IntPair, fn: str):
@@ -161,6 +167,13 @@ def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair
 
     第 j 列是第 j 个窗口（按行优先顺序）拉平后的元素，填充的位置为 0。见第 5 课。
     """
+    Xn, k, p, s = _check_im2col_args(X, kernel_size, padding, stride)
+    X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
+    return like(unroll(X3, k, p, s), X)
+
+
+def _check_im2col_args(X, kernel_size, padding, stride):
+    """im2col 的输入检查：返回 (Xn, 窗口, 填充, 步幅)。"""
     Xn = as_nd(X, "输入 X")
     k = pair(kernel_size, "窗口大小 kernel_size", 1)
     p = pair(padding, "填充 padding", 0)
@@ -170,8 +183,7 @@ def im2col(X: Array, kernel_size: IntPair, padding: IntPair = 0, stride: IntPair
     c = Xn.shape[0] if Xn.ndim == 3 else 1
     compute_dtype(Xn, "输入 X", "im2col")
     check_window_memory(c, Xn.shape[-2:], k, p, s, 0, onp.dtype(Xn.dtype).itemsize)
-    X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
-    return like(unroll(X3, k, p, s), X)
+    return Xn, k, p, s
 
 
 def _prepare_multi(X: object, K: object, k_ndim: int, k_meaning: str,

@@ -40,18 +40,7 @@ def learn_kernel(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray, num_steps
     只更新 ``net.weight``（weight -= lr * grad）；给出 ``gluon.Trainer`` 时用 ``trainer.step(1)``
     更新它管理的全部参数（学习率由 trainer 决定，lr 不起作用）。
     """
-    check_block(net)
-    X, Y = as_nd(X, "输入 X"), as_nd(Y, "标签 Y")
-    num_steps = check_int(num_steps, "num_steps", 1)
-    lr = check_real(lr, "学习率 lr")
-    if abs(lr) < sys.float_info.min:  # 非规格化的极小数：MXNet 的标量参数不接受它，效果与 0 相同
-        lr = 0.0
-    if trainer is not None and not isinstance(trainer, gluon.Trainer):
-        raise TypeError(f"trainer 应为 gluon.Trainer 或 None，实际得到的是 {type(trainer).__name__}。")
-    if trainer is None and not isinstance(getattr(net, "weight", None), gluon.Parameter):
-        raise TypeError(f"{type(net).__name__} 没有名为 weight 的参数，无法手动更新；"
-                        "请传入 trainer=gluon.Trainer(net.collect_params(), 'sgd', ...)。")
-    _check_devices(net, X, Y)
+    X, Y, num_steps, lr = _check_learn_args(net, X, Y, num_steps, lr, trainer)
     losses = []
     for i in range(num_steps):
         with autograd.record():
@@ -68,3 +57,20 @@ def learn_kernel(net: gluon.Block, X: mx.nd.NDArray, Y: mx.nd.NDArray, num_steps
         if verbose:
             print('batch %d, loss %.3f' % (i + 1, losses[-1]))
     return losses
+
+
+def _check_learn_args(net, X, Y, num_steps, lr, trainer):
+    """learn_kernel 的输入检查：返回 (X, Y, num_steps, lr)，X、Y 已是 NDArray。"""
+    check_block(net)
+    X, Y = as_nd(X, "输入 X"), as_nd(Y, "标签 Y")
+    num_steps = check_int(num_steps, "num_steps", 1)
+    lr = check_real(lr, "学习率 lr")
+    if abs(lr) < sys.float_info.min:  # 非规格化的极小数：MXNet 的标量参数不接受它，效果与 0 相同
+        lr = 0.0
+    if trainer is not None and not isinstance(trainer, gluon.Trainer):
+        raise TypeError(f"trainer 应为 gluon.Trainer 或 None，实际得到的是 {type(trainer).__name__}。")
+    if trainer is None and not isinstance(getattr(net, "weight", None), gluon.Parameter):
+        raise TypeError(f"{type(net).__name__} 没有名为 weight 的参数，无法手动更新；"
+                        "请传入 trainer=gluon.Trainer(net.collect_params(), 'sgd', ...)。")
+    _check_devices(net, X, Y)
+    return X, Y, num_steps, lr

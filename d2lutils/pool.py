@@ -21,21 +21,7 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
     注意 ``nn.MaxPool2D`` / ``nn.AvgPool2D`` 的步幅默认等于窗口大小。padding 须小于 pool_size
     （MXNet 1.9.1 的汇聚层在 CPU 上不检查）。用 im2col 实现，对 X 可微。见第 08 课。
     """
-    Xn = as_nd(X, "输入 X")
-    if not isinstance(count_include_pad, (bool, onp.bool_)):
-        raise TypeError(f"count_include_pad 应为 True 或 False，实际是 {count_include_pad!r}。")
-    if mode not in POOL_MODES:
-        raise ValueError(f"汇聚方式 mode 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {mode!r}。")
-    k = pair(pool_size, "汇聚窗口 pool_size", 1)
-    p = pair(padding, "填充 padding", 0)
-    s = pair(stride, "步幅 stride", 1)
-    check_2d_or_3d(Xn, "输入 X")
-    if p[0] >= k[0] or p[1] >= k[1]:
-        raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}，否则有的窗口里只有填充。")
-    check_window_fits(Xn.shape[-2:], k, "输入 X", "汇聚窗口 pool_size", padding=p)
-    compute_dtype(Xn, "输入 X", "pool2d")
-    c_in = Xn.shape[0] if Xn.ndim == 3 else 1
-    check_window_memory(c_in, Xn.shape[-2:], k, p, s, c_in, 2 * onp.dtype(Xn.dtype).itemsize)  # 2：平均汇聚的计数
+    Xn, k, p, s = _check_pool_args(X, pool_size, mode, padding, stride, count_include_pad)
     X3 = Xn.reshape((1,) + Xn.shape) if Xn.ndim == 2 else Xn
     c = X3.shape[0]
     hw = out_hw(X3.shape[1:], k, p, s)
@@ -52,3 +38,23 @@ def pool2d(X: Array, pool_size: IntPair, mode: str = "max", padding: IntPair = 0
             Y = cols.sum(axis=1) / counts
     Y = Y.reshape(hw if Xn.ndim == 2 else (c,) + hw)
     return like(Y, X)
+
+
+def _check_pool_args(X, pool_size, mode, padding, stride, count_include_pad):
+    """pool2d 的输入检查：返回 (Xn, 窗口, 填充, 步幅)，Xn 是 NDArray，后三者是 (高, 宽) 二元组。"""
+    Xn = as_nd(X, "输入 X")
+    if not isinstance(count_include_pad, (bool, onp.bool_)):
+        raise TypeError(f"count_include_pad 应为 True 或 False，实际是 {count_include_pad!r}。")
+    if mode not in POOL_MODES:
+        raise ValueError(f"汇聚方式 mode 应为 'max'（最大汇聚）或 'avg'（平均汇聚），实际是 {mode!r}。")
+    k = pair(pool_size, "汇聚窗口 pool_size", 1)
+    p = pair(padding, "填充 padding", 0)
+    s = pair(stride, "步幅 stride", 1)
+    check_2d_or_3d(Xn, "输入 X")
+    if p[0] >= k[0] or p[1] >= k[1]:
+        raise ValueError(f"填充 padding {p} 应小于汇聚窗口 pool_size {k}，否则有的窗口里只有填充。")
+    check_window_fits(Xn.shape[-2:], k, "输入 X", "汇聚窗口 pool_size", padding=p)
+    compute_dtype(Xn, "输入 X", "pool2d")
+    c_in = Xn.shape[0] if Xn.ndim == 3 else 1
+    check_window_memory(c_in, Xn.shape[-2:], k, p, s, c_in, 2 * onp.dtype(Xn.dtype).itemsize)  # 2：平均汇聚的计数
+    return Xn, k, p, s

@@ -59,13 +59,8 @@ def train_step(net: gluon.Block, loss_fn: gluon.loss.Loss, trainer: gluon.Traine
     num_samples 是传给 ``trainer.step`` 的样本数，默认为 n；多个工作进程分布式训练时，
     每个进程只拿到小批量的一份，这里传入整个（全局）小批量的样本数（第 10 课最后一节）。
     """
-    check_block(net)
-    _check_trainer(trainer, loss_fn, required=True)
-    ctxs = _as_ctx_list(ctx)
-    X, y = as_nd(X, "输入 X"), as_nd(y, "标签 y")
-    n = X.shape[0] if X.ndim else 0
-    if X.ndim < 1 or y.shape != (n,) or n == 0:
-        raise ValueError(f"X 应为 (n, ...)、y 应为 (n,)，且 n 至少为 1；实际形状是 {X.shape} 和 {y.shape}。")
+    X, y, ctxs = _check_step_args(net, loss_fn, trainer, X, y, ctx)
+    n = X.shape[0]
     used, idle = ctxs[:n], ctxs[n:]  # 样本比设备还少时（最后一个小批量），有的设备分不到样本
     Xs = gluon.utils.split_and_load(X, used, even_split=False)
     ys = gluon.utils.split_and_load(y, used, even_split=False)
@@ -94,18 +89,7 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
     打印的数字四舍五入（损失 4 位、准确率 3 位小数），verbose=False 时不打印；
     返回未舍入的各迭代周期的指标。第 09 课把同样的循环写在课里（train_net），第 10 课用这个函数。
     """
-    check_block(net)
-    if not isinstance(data, DigitsSplit):
-        raise TypeError(f"data 应为 load_digits_split() 返回的 DigitsSplit，实际得到的是 {type(data).__name__}。")
-    check_int(num_epochs, "迭代周期数 num_epochs", 1)
-    check_int(batch_size, "批量大小 batch_size", 1)
-    check_int(seed, "随机种子 seed", 0)
-    _check_trainer(trainer, loss_fn)
-    ctxs = _as_ctx_list(ctx)
-    iter_batches(data.X_train, data.y_train, batch_size)  # 先检查数据（形状、类型、样本数）
-    iter_batches(data.X_test, data.y_test, batch_size)
-    if len(data.y_train) == 0 or len(data.y_test) == 0:
-        raise ValueError(f"训练集或测试集是空的（X_train 形状 {data.X_train.shape}，X_test 形状 {data.X_test.shape}）。")
+    ctxs = _check_train_args(net, data, num_epochs, batch_size, trainer, ctx, seed, loss_fn)
     loss_fn = loss_fn or gluon.loss.SoftmaxCrossEntropyLoss()
     rng = onp.random.default_rng(seed)
     history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": []}
@@ -125,6 +109,35 @@ def train(net: gluon.Block, data: DigitsSplit, num_epochs: int, batch_size: int,
     if show_plot:
         plot_history(history)
     return history
+
+
+def _check_step_args(net, loss_fn, trainer, X, y, ctx):
+    """train_step 的输入检查：返回 (X, y, 设备列表)，X、y 已是 NDArray。"""
+    check_block(net)
+    _check_trainer(trainer, loss_fn, required=True)
+    ctxs = _as_ctx_list(ctx)
+    X, y = as_nd(X, "输入 X"), as_nd(y, "标签 y")
+    n = X.shape[0] if X.ndim else 0
+    if X.ndim < 1 or y.shape != (n,) or n == 0:
+        raise ValueError(f"X 应为 (n, ...)、y 应为 (n,)，且 n 至少为 1；实际形状是 {X.shape} 和 {y.shape}。")
+    return X, y, ctxs
+
+
+def _check_train_args(net, data, num_epochs, batch_size, trainer, ctx, seed, loss_fn):
+    """train 的输入检查：返回设备列表。"""
+    check_block(net)
+    if not isinstance(data, DigitsSplit):
+        raise TypeError(f"data 应为 load_digits_split() 返回的 DigitsSplit，实际得到的是 {type(data).__name__}。")
+    check_int(num_epochs, "迭代周期数 num_epochs", 1)
+    check_int(batch_size, "批量大小 batch_size", 1)
+    check_int(seed, "随机种子 seed", 0)
+    _check_trainer(trainer, loss_fn)
+    ctxs = _as_ctx_list(ctx)
+    iter_batches(data.X_train, data.y_train, batch_size)  # 先检查数据（形状、类型、样本数）
+    iter_batches(data.X_test, data.y_test, batch_size)
+    if len(data.y_train) == 0 or len(data.y_test) == 0:
+        raise ValueError(f"训练集或测试集是空的（X_train 形状 {data.X_train.shape}，X_test 形状 {data.X_test.shape}）。")
+    return ctxs
 
 
 def _check_trainer(trainer: object, loss_fn: object, required: bool = False) -> None:

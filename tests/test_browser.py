@@ -149,6 +149,10 @@ def test_explorers_respond_in_jupyterlab(tmp_path):
         with Chromium(tmp_path / "chromium-profile") as chromium:  # 浏览器与服务器同时启动
             browser = Browser(chromium.new_page())
             server.wait_ready()
+            # 浏览器还在启动、载入 JupyterLab 时就为这一课开好内核（REST 接口的会话）：JupyterLab 打开笔记本时
+            # 连上同一路径已有的会话，不再等内核启动
+            server.request("POST", "/api/sessions", {"path": "01_corr2d.ipynb", "type": "notebook", "name": "",
+                                                    "kernel": {"name": "python3"}})
             check_explorers(browser, server, shots)
     finally:
         server.stop()
