@@ -49,6 +49,11 @@ class Case:
     expect: str
 
 
+def answer(*values: Any) -> Callable[[], tuple]:
+    """Case 的 make()：直接给出的答案，例如一行就能写完的函数（lambda）。"""
+    return lambda: values
+
+
 @dataclass
 class Exercise:
     """一道练习的检查。题目和作答单元格只写在笔记本里（标题“**练习 number**（title）”），这里按 number 对应它；

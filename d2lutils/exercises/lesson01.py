@@ -97,34 +97,19 @@ def _ref4():
     return (conv2d_by_flip,)
 
 
-def _wrong4_noflip():
+def _flipped(flip, fn="corr2d"):
+    """练习 4 的一种答案：conv2d_by_flip(X, K) 把 flip(K) 交给 d2lutils.<fn> 做互相关。"""
     def conv2d_by_flip(X, K):
         import d2lutils
-        return d2lutils.corr2d(X, K)
-    return (conv2d_by_flip,)
+        return getattr(d2lutils, fn)(X, flip(K))
+    return lambda: (conv2d_by_flip,)
 
 
-def _right4_axes():
-    def conv2d_by_flip(X, K):
+def _nd_flip(axis):
+    def flip(K):
         from mxnet import nd
-        import d2lutils
-        return d2lutils.corr2d(X, nd.flip(K, axis=(0, 1)))
-    return (conv2d_by_flip,)
-
-
-def _right4_slices():
-    def conv2d_by_flip(X, K):
-        import d2lutils
-        return d2lutils.corr2d_fast(X, K[::-1, ::-1])
-    return (conv2d_by_flip,)
-
-
-def _wrong4_udflip():
-    def conv2d_by_flip(X, K):
-        from mxnet import nd
-        import d2lutils
-        return d2lutils.corr2d(X, nd.flip(K, axis=0))
-    return (conv2d_by_flip,)
+        return nd.flip(K, axis=axis)
+    return flip
 
 
 def _wrong4_full():
@@ -133,14 +118,6 @@ def _wrong4_full():
         import d2lutils
         k_h, k_w = K.shape
         return d2lutils.corr2d_fast(X, nd.flip(K, axis=(0, 1)), padding=(k_h - 1, k_w - 1))
-    return (conv2d_by_flip,)
-
-
-def _wrong4_oneflip():
-    def conv2d_by_flip(X, K):
-        from mxnet import nd
-        import d2lutils
-        return d2lutils.corr2d(X, nd.flip(K, axis=1))
     return (conv2d_by_flip,)
 
 
@@ -255,12 +232,12 @@ LESSON = Lesson("01", [
             检查会用几组固定的整数矩阵（不同形状）和 SciPy 的 convolve2d(..., mode='valid') 比较。
         """,
         reference=_ref4,
-        wrong=[Case("没有翻转", _wrong4_noflip, "不翻转卷积核"),
-               Case("只左右翻转", _wrong4_oneflip, "只把卷积核左右翻转"),
-               Case("只上下翻转", _wrong4_udflip, "只把卷积核上下翻转"),
+        wrong=[Case("没有翻转", _flipped(lambda K: K), "不翻转卷积核"),
+               Case("只左右翻转", _flipped(_nd_flip(1)), "只把卷积核左右翻转"),
+               Case("只上下翻转", _flipped(_nd_flip(0)), "只把卷积核上下翻转"),
                Case("算成了 full 卷积（四周多填充了 k - 1）", _wrong4_full, "形状应为")],
-        right=[Case("nd.flip 一次翻转两个轴", _right4_axes, ""),
-               Case("用切片步长 -1 翻转、corr2d_fast", _right4_slices, "")]),
+        right=[Case("nd.flip 一次翻转两个轴", _flipped(_nd_flip((0, 1))), ""),
+               Case("用切片步长 -1 翻转、corr2d_fast", _flipped(lambda K: K[::-1, ::-1], "corr2d_fast"), "")]),
     Exercise(
         "01", 5, "角点检测器", ("K_corner",), judge5,
         hint_text="[1, -1] 求左右之差；再对这个差求上下之差。垂直边缘在上下两行里一样、水平边缘在左右两列里一样，"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, expect_array, expect_choice, expect_function,
+import d2lutils
+
+from . import (Case, Exercise, answer, Lesson, Wrong, expect_array, expect_choice, expect_function,
                expect_number, expect_own_code, expect_shape, fixed_rng, module_api, run_counted)
 
 LIBRARY = ("corr2d", "corr2d_fast", "corr2d_shift", "corr2d_rows", "corr2d_multi_in")
@@ -85,13 +87,6 @@ def _wrong1_inplace():
             for j in range(Y.shape[1]):
                 Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
         return Y
-    return corr2d_stack, True
-
-
-def _wrong1_library():
-    def corr2d_stack(X, K):
-        import d2lutils
-        return d2lutils.corr2d_fast(X, K)
     return corr2d_stack, True
 
 
@@ -182,7 +177,8 @@ LESSON = Lesson("02", [
         reference=_ref1,
         wrong=[Case("逐元素原地赋值（第 1 课的写法）", _wrong1_inplace, "原地赋值"),
                Case("写对了函数却预测不能求梯度", lambda: (_ref1()[0], False), "能求梯度"),
-               Case("只调用了 d2lutils.corr2d_fast", _wrong1_library, "这样能得到结果，但题目要你自己写出"),
+               Case("只调用了 d2lutils.corr2d_fast",
+                    answer(lambda X, K: d2lutils.corr2d_fast(X, K), True), "这样能得到结果，但题目要你自己写出"),
                Case("每个元素用 asscalar() 取成 Python 数", _wrong1_asscalar, "梯度断了")],
         right=[Case("一个扁平的列表、np.True_ 的预测", _right1_flat, ""),
                Case("逐行 nd.stack(axis=1)、nd.sum", _right1_rows, "")]),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as onp
 
-from . import (Case, Exercise, Lesson, Wrong, as_number, expect_array, expect_function, expect_own_code,
+import d2lutils
+
+from . import (Case, Exercise, answer, Lesson, Wrong, as_number, expect_array, expect_function, expect_own_code,
                expect_shape, fixed_rng, module_api, run_counted)
 
 
@@ -76,13 +78,6 @@ def _wrong2_channel_dots():
         o_h, o_w = X.shape[1] - K.shape[1] + 1, X.shape[2] - K.shape[2] + 1
         return sum(nd.dot(K[c].reshape((1, -1)), d2lutils.im2col(X[c], K.shape[1:]))
                    for c in range(X.shape[0])).reshape((o_h, o_w))
-    return (corr2d_multi_in_im2col,)
-
-
-def _wrong2_library():
-    def corr2d_multi_in_im2col(X, K):
-        import d2lutils
-        return d2lutils.corr2d_multi_in(X, K)
     return (corr2d_multi_in_im2col,)
 
 
@@ -190,13 +185,6 @@ def _wrong4_slice_per_output():
     return (corr2d_shift_stride,)
 
 
-def _wrong4_library():
-    def corr2d_shift_stride(X, K, stride):
-        import d2lutils
-        return d2lutils.corr2d_shift(X, K, stride=stride)
-    return (corr2d_shift_stride,)
-
-
 def _right4_basic_slicing():
     def corr2d_shift_stride(X, K, stride):  # 带步长的切片 X[a:...:s, b:...:s]，权重先取成 NumPy
         k_h, k_w = K.shape
@@ -219,13 +207,6 @@ def _right4_list_sum():
         parts = [K[a, b] * nd.slice(X, begin=(a, b), end=(a + stride * (o_h - 1) + 1, b + stride * (o_w - 1) + 1),
                                     step=(stride, stride)) for a in range(k_h) for b in range(k_w)]
         return nd.add_n(*parts)
-    return (corr2d_shift_stride,)
-
-
-def _wrong4_nostride():
-    def corr2d_shift_stride(X, K, stride):
-        import d2lutils
-        return d2lutils.corr2d_shift(X, K)
     return (corr2d_shift_stride,)
 
 
@@ -260,7 +241,8 @@ LESSON = Lesson("05", [
         wrong=[Case("逐通道循环（值对但没有向量化）", _wrong2_loop, "只用一次 im2col"),
                Case("忘了变回 (高, 宽)", _wrong2_noreshape, "形状应为"),
                Case("逐通道 im2col 和 dot", _wrong2_channel_dots, "调用了 im2col 2 次"),
-               Case("只调用了 d2lutils.corr2d_multi_in", _wrong2_library, "这样能得到结果，但题目要你自己写出")],
+               Case("只调用了 d2lutils.corr2d_multi_in",
+                    answer(lambda X, K: d2lutils.corr2d_multi_in(X, K)), "这样能得到结果，但题目要你自己写出")],
         right=[Case("输出形状用列表推导式", _right2_listcomp, ""),
                Case("输出形状用生成器表达式、K 展平成一维", _right2_genexp, "")]),
     Exercise(
@@ -298,9 +280,10 @@ LESSON = Lesson("05", [
         """,
         reference=_ref4,
         wrong=[Case("逐个输出元素循环（值对但没有向量化）", _wrong4_elementwise, "逐个输出元素循环"),
-               Case("忽略了 stride", _wrong4_nostride, "形状应为"),
+               Case("忽略了 stride", answer(lambda X, K, stride: d2lutils.corr2d_shift(X, K)), "形状应为"),
                Case("每个输出元素一次 nd.slice", _wrong4_slice_per_output, "逐个输出元素循环"),
-               Case("只调用了 d2lutils.corr2d_shift", _wrong4_library, "这样能得到结果，但题目要你自己写出")],
+               Case("只调用了 d2lutils.corr2d_shift",
+                    answer(lambda X, K, stride: d2lutils.corr2d_shift(X, K, stride=stride)), "这样能得到结果，但题目要你自己写出")],
         right=[Case("带步长的下标切片、权重取成 Python 数", _right4_basic_slicing, ""),
                Case("切片放进列表、nd.add_n 相加", _right4_list_sum, "")]),
 ])
