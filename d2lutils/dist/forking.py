@@ -65,7 +65,8 @@ def become_zygote(argv: list[str]) -> None:
 
     tunables = [t for t in os.environ.get("GLIBC_TUNABLES", "").split(":") if t]
     if compat.started_as_launcher():
-        env = {**os.environ, **MALLOC_ENV, "GLIBC_TUNABLES": ":".join(tunables + [TCACHE_OFF])}
+        tunables += [] if TCACHE_OFF in tunables else [TCACHE_OFF]
+        env = {**os.environ, **MALLOC_ENV, "GLIBC_TUNABLES": ":".join(tunables)}
         code = "import sys; from d2lutils.dist import launch; sys.exit(launch.main(sys.argv[1:]))"
         sys.stdout.flush()
         sys.stderr.flush()
@@ -135,6 +136,7 @@ def _run_child(form: str, target: str, args: list[str], env: dict[str, str], wor
                 scope.clear()
         else:
             sys.argv = [target, *args]
+            sys.path[0] = os.path.dirname(os.path.abspath(target))   # 与 python 脚本.py 相同
             runpy.run_path(target, run_name="__main__")
         code = 0
     except SystemExit as e:
