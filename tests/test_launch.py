@@ -108,7 +108,7 @@ def test_read_hosts_uses_dmlc_format(tmp_path):
 
 
 @pytest.mark.full  # 较慢：COURSE_FULL=1 时运行
-@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["各自启动", "分叉"])
+@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["exec", "fork"])
 def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path, capsys, fork):
     """2 个工作进程 + 1 个服务器（dist_sync）与一个进程的训练：各轮损失和参数在 TOL 内一致。
 
@@ -154,7 +154,7 @@ while True:
 
 
 @pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
-@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["各自启动", "分叉"])
+@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["exec", "fork"])
 def test_killing_a_worker_stops_every_process(tmp_path, fork):
     """分叉时也检查服务器按 float64 相加：分叉出的服务器继承启动器重新启动时带上的 glibc 设置。"""
     err_file = open(tmp_path / "stderr.txt", "w+")  # 文件而不是管道：留下的子进程不会让读取一直等下去
@@ -196,7 +196,7 @@ def _wait_for_children(proc: subprocess.Popen, n: int, limit: float = 30) -> lis
 
 
 @pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
-@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["各自启动", "分叉"])
+@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["exec", "fork"])
 def test_timeout_stops_everything_with_a_chinese_message(tmp_path, fork):
     # 输出写进文件而不是管道：哪个子进程没被停止，下面立刻报出它，而不是等它睡完 60 秒、管道关闭
     err = tmp_path / "stderr.txt"
