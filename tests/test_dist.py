@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -66,43 +67,64 @@ def test_changelog_has_an_entry_for_this_version():
     assert re.search(rf"^## {re.escape(d2lutils.__version__)}（\d{{4}}-\d\d-\d\d）", changelog, re.M)
 
 
-# 一个扮演服务器的小进程（不导入 MXNet）：连上本测试的端口，发出 SENT 字节，再读到对方关闭为止
-_FAKE_SERVER = """
+# 扮演参数服务器、调度器等的小进程（不导入 MXNet）。连接的一方：连上端口 argv[1]，发出 argv[2] 个字节，
+# 再读到对方关闭为止；监听的一方：打印端口，接受一个连接，读完 argv[1] 个字节，等标准输入关闭后退出
+_CONNECTS = """
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"x" * int(sys.argv[2]))
 while s.recv(65536):
     pass
 """
+_LISTENS = """
+import socket, sys
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen()
+print(l.getsockname()[1], flush=True)
+c = l.accept()[0]
+got = 0
+while got < int(sys.argv[1]):
+    got += len(c.recv(1 << 20))
+sys.stdin.read()
+"""
 
 
 @pytest.mark.skipif(not shutil.which("ss") or not Path("/proc").is_dir(), reason="需要 Linux 的 /proc 和 ss")
 def test_server_socket_bytes_counts_what_a_server_process_really_sent_and_received(monkeypatch):
-    """只统计同一次启动（同一个 DMLC_PS_ROOT_PORT）的服务器进程，字节数来自内核的 TCP 计数，而不是推算。"""
+    """服务器是本进程（工作进程）的连接另一端的进程，调度器（占用 DMLC_PS_ROOT_PORT）除外；与本进程无关的
+    连接不算。字节数来自内核的 TCP 计数，而不是推算。"""
     from d2lutils.dist.dist_train import server_socket_bytes
 
     sent, received = 300_000, 120_000
+    py = lambda *args: subprocess.Popen([sys.executable, "-c", *map(str, args)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+    scheduler, other = py(_LISTENS, 0), py(_LISTENS, sent)
+    procs = [scheduler, other]
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        port = listener.getsockname()[1]
-        procs = [subprocess.Popen([sys.executable, "-c", _FAKE_SERVER, str(port), str(sent)],
-                                  env={**os.environ, "DMLC_ROLE": role, "DMLC_PS_ROOT_PORT": root})
-                 for role, root in (("server", "41234"), ("server", "41235"), ("worker", "41234"))]
-        conns = [listener.accept()[0] for _ in procs]
         try:
-            for c in conns:
-                got = 0
-                while got < sent:
-                    got += len(c.recv(1 << 20))
-                c.sendall(b"y" * received)
-            monkeypatch.setenv("DMLC_PS_ROOT_PORT", "41234")
-            counts = server_socket_bytes()
+            root, other_port = (int(p.stdout.readline()) for p in (scheduler, other))
+            to_scheduler = socket.create_connection(("127.0.0.1", root))   # 本进程连上调度器
+            procs += [py(_CONNECTS, listener.getsockname()[1], sent),     # 服务器：连上本进程
+                      py(_CONNECTS, other_port, sent)]                     # 另一次启动的进程：与本进程无关
+            conn = listener.accept()[0]
+            got = 0
+            while got < sent:
+                got += len(conn.recv(1 << 20))
+            conn.sendall(b"y" * received)
+            monkeypatch.setenv("DMLC_PS_ROOT_PORT", str(root))
+            deadline = time.monotonic() + 10   # 等另一对进程之间的数据也传完
+            while (counts := server_socket_bytes()).get(procs[2].pid, (0, 0))[0] < received and time.monotonic() < deadline:
+                time.sleep(0.05)
+            conn.close()
+            to_scheduler.close()
         finally:
-            for c in conns:
-                c.close()
+            for p in procs:
+                p.stdin.close()
             for p in procs:
                 p.wait(timeout=10)
-    assert list(counts) == [procs[0].pid], counts   # 另一个端口的服务器和工作进程不算
-    got_received, got_sent = counts[procs[0].pid]
+    assert list(counts) == [procs[2].pid], counts   # 调度器、与本进程无关的进程都不算
+    got_received, got_sent = counts[procs[2].pid]
     assert got_sent == sent and got_received == received, counts

@@ -2,7 +2,7 @@
 
 默认运行的测试不启动参数服务器（第 10 课的笔记本在默认测试里真正启动两次），启动器的看管用 sh 进程检查
 （杀死一个工作进程后，连同孙进程停止全部进程组）；COURSE_FULL=1 时运行杀死工作进程、超时、
-与单进程对照的多进程测试；COURSE_SLOW=1 时（.ci/run 如此运行）另外运行 2 个服务器、
+与单进程对照的多进程测试（各自启动和 --fork 分叉两种方式）；COURSE_SLOW=1 时（.ci/run 如此运行）另外运行 2 个服务器、
 3 个工作进程 + 2 个服务器的完整 4 个迭代周期的训练。
 """
 
@@ -80,6 +80,10 @@ def test_help_is_chinese(capsys):
     (["-n", "0", "--", "true"], "工作进程数和服务器数都至少为 1"),
     (["-n", "2"], "没有给出要运行的命令"),
     (["-n", "x", "--", "true"], "参数错误"),
+    (["-n", "1", "--fork", "--", "true"], "--fork 只能运行与启动器相同的 Python 解释器"),
+    (["-n", "1", "--fork", "--", PY, "-u", "-c", "pass"], "--fork 只支持 python -m 模块"),
+    # 在别的程序里调用 main（不是 python -m d2lutils.dist.launch）：不能带上 glibc 的设置重新启动自己
+    (["-n", "1", "--fork", "--", PY, "-c", "pass"], "--fork 要在启动时就有 MALLOC_PERTURB_=255"),
 ])
 def test_bad_arguments_give_chinese_errors(args, msg, capsys):
     try:
@@ -87,6 +91,11 @@ def test_bad_arguments_give_chinese_errors(args, msg, capsys):
     except SystemExit as e:
         rc = e.code
     assert rc == 2 and msg in capsys.readouterr().err
+
+
+def test_fork_only_on_this_machine():
+    with pytest.raises(ValueError, match="--fork 只能在本机使用"):
+        launch.Launcher([PY, "-c", "pass"], 1, 1, hosts=[("node1", "22")], fork=True)
 
 
 def test_read_hosts_uses_dmlc_format(tmp_path):
@@ -99,7 +108,8 @@ def test_read_hosts_uses_dmlc_format(tmp_path):
 
 
 @pytest.mark.full  # 较慢：COURSE_FULL=1 时运行
-def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path, capsys):
+@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["exec", "fork"])
+def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path, capsys, fork):
     """2 个工作进程 + 1 个服务器（dist_sync）与一个进程的训练：各轮损失和参数在 TOL 内一致。
 
     批量大小 500：1347 个训练样本每轮是 500、500、347 三步，所以也检查了不满的小批量。
@@ -107,7 +117,7 @@ def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path, capsys):
     kw = dict(num_epochs=2, batch_size=500)
     one = dist_train.run("none", **kw, out=tmp_path / "one")
     t0 = time.perf_counter()
-    r = _launch(["-n", "2", "-s", "1", "--timeout", "90", "--", PY, "-m", "d2lutils.dist.dist_train",
+    r = _launch(["-n", "2", "-s", "1", *fork, "--timeout", "90", "--", PY, "-m", "d2lutils.dist.dist_train",
                  "--kvstore", "dist_sync", "--epochs", "2", "--batch-size", "500", "--out", str(tmp_path / "two")],
                 launcher=LAUNCH)
     elapsed = time.perf_counter() - t0
@@ -144,9 +154,11 @@ while True:
 
 
 @pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
-def test_killing_a_worker_stops_every_process(tmp_path):
+@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["exec", "fork"])
+def test_killing_a_worker_stops_every_process(tmp_path, fork):
+    """分叉时也检查服务器按 float64 相加：分叉出的服务器继承启动器重新启动时带上的 glibc 设置。"""
     err_file = open(tmp_path / "stderr.txt", "w+")  # 文件而不是管道：留下的子进程不会让读取一直等下去
-    proc = subprocess.Popen(LAUNCH + ["-n", "2", "-s", "1", "--timeout", "90", "--", PY, "-c", _PUSHPULL_FOREVER],
+    proc = subprocess.Popen(LAUNCH + ["-n", "2", "-s", "1", *fork, "--timeout", "90", "--", PY, "-c", _PUSHPULL_FOREVER],
                             stdout=subprocess.PIPE, stderr=err_file, text=True, env=ENV)
     try:
         pids = {}
@@ -184,12 +196,13 @@ def _wait_for_children(proc: subprocess.Popen, n: int, limit: float = 30) -> lis
 
 
 @pytest.mark.full  # 真实的调度器、服务器和工作进程：COURSE_FULL=1 时运行（第 10 课的笔记本在默认测试里真正训练）
-def test_timeout_stops_everything_with_a_chinese_message(tmp_path):
+@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["exec", "fork"])
+def test_timeout_stops_everything_with_a_chinese_message(tmp_path, fork):
     # 输出写进文件而不是管道：哪个子进程没被停止，下面立刻报出它，而不是等它睡完 60 秒、管道关闭
     err = tmp_path / "stderr.txt"
     t0 = time.monotonic()
     with open(err, "w") as f:
-        proc = subprocess.Popen(LAUNCH + ["-n", "2", "-s", "1", "--timeout", "1.5", "--", PY, "-c",
+        proc = subprocess.Popen(LAUNCH + ["-n", "2", "-s", "1", *fork, "--timeout", "1.5", "--", PY, "-c",
                                                  "import time; time.sleep(60)"],
                                 stdout=subprocess.DEVNULL, stderr=f, env=ENV)
         try:

@@ -6,7 +6,8 @@ N 个工作进程（MXNet 自己的参数服务器，由 ``d2lutils.dist.launch`
     python -m d2lutils.dist.launch -n 2 -s 1 -- python -m d2lutils.dist.dist_train --kvstore dist_sync --out 结果目录
 
 调度器和服务器也运行这同一条命令：``import mxnet`` 时它们读到 ``DMLC_ROLE``，进入服务循环，
-工作进程全部结束后退出，不会执行下面的训练代码。
+工作进程全部结束后退出，不会执行下面的训练代码（加 ``--fork`` 时启动器只导入一次 MXNet，再为每个进程分叉，
+见 ``forking.py``）。
 
 训练与第 10 课前面单设备的 ``d2lutils.train`` 相同：同样的初始参数（``mx.random.seed(0)``、Xavier）、
 同样的小批量顺序（``numpy.random.default_rng(seed)``）、带动量的 SGD。每个全局小批量按工作进程的
@@ -59,36 +60,40 @@ def _count_bytes(kv: mx.kv.KVStore, counter: dict[str, int]) -> None:
 
 
 def server_socket_bytes() -> dict[int, tuple[int, int]]:
-    """本机上与本进程属于同一次启动（同一个调度器端口）的服务器进程：{pid: (TCP 收到的字节数, 发出的字节数)}。
+    """与本工作进程属于同一次启动的服务器进程：{pid: (TCP 收到的字节数, 发出的字节数)}。
 
-    字节数是内核对这些进程的每个 TCP 连接的计数（``ss -tinp`` 的 bytes_received、bytes_acked），
-    包括 ps-lite 的协议开销，不含重传。没有 ``ss``（iproute2）或不在 Linux 上时返回空字典。
+    ps-lite 中工作进程只与调度器和服务器相连（不与其他工作进程相连），所以服务器就是本进程的 TCP 连接另一端的
+    进程中，除了本进程和调度器（占用端口 DMLC_PS_ROOT_PORT 的进程）以外的那些。字节数是内核对这些进程的每个
+    TCP 连接的计数（``ss -tinp`` 的 bytes_received、bytes_acked），包括 ps-lite 的协议开销，不含重传。
+    只看得到本机上的服务器；没有 ``ss``（iproute2）或不在 Linux 上时返回空字典。
     """
-    port = os.environ.get("DMLC_PS_ROOT_PORT")
-    pids = set()
-    for d in Path("/proc").glob("[0-9]*"):
-        try:
-            env = set((d / "environ").read_bytes().split(b"\0"))
-        except OSError:
-            continue
-        if b"DMLC_ROLE=server" in env and f"DMLC_PS_ROOT_PORT={port}".encode() in env:
-            pids.add(int(d.name))
     try:
         text = subprocess.run(["ss", "-tinpH"], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return {}
-    counts = {pid: [0, 0] for pid in pids}
-    owners: set[int] = set()
+    conns = []   # 每个连接：[本端地址, 对端地址, 所属进程, 收到的字节数, 对方确认的发出字节数]
     for line in text.splitlines():
-        if not line[:1].isspace():      # 一个连接的第一行：状态、地址、所属进程
-            owners = {int(p) for p in re.findall(r"pid=(\d+)", line)} & pids
-            continue
-        # 第二行：计数。发出的字节数用对方确认过的（bytes_acked，不含重传；它把建立连接的 SYN 也算作 1）
-        received = re.search(r"\bbytes_received:(\d+)", line)
-        acked = re.search(r"\bbytes_acked:(\d+)", line)
-        for pid in owners:
-            counts[pid][0] += int(received.group(1)) if received else 0
-            counts[pid][1] += max(int(acked.group(1)) - 1, 0) if acked else 0
+        if not line[:1].isspace():      # 一个连接的第一行：状态、两端的地址、所属进程
+            fields = line.split()
+            pids = {int(p) for p in re.findall(r"pid=(\d+)", line)}
+            conns.append([fields[3], fields[4], pids, 0, 0])
+        elif conns:
+            # 第二行：计数。发出的字节数用对方确认过的（bytes_acked，不含重传；它把建立连接的 SYN 也算作 1）
+            received = re.search(r"\bbytes_received:(\d+)", line)
+            acked = re.search(r"\bbytes_acked:(\d+)", line)
+            conns[-1][3] = int(received.group(1)) if received else 0
+            conns[-1][4] = max(int(acked.group(1)) - 1, 0) if acked else 0
+    owners: dict[str, set[int]] = {}     # 本机的地址（IP:端口）-> 占用它的进程
+    for local, _, pids, _, _ in conns:
+        owners.setdefault(local, set()).update(pids)
+    me, root = os.getpid(), os.environ.get("DMLC_PS_ROOT_PORT", "")
+    scheduler = set().union(*(pids for address, pids in owners.items() if address.rsplit(":", 1)[1] == root))
+    peers = set().union(*(owners.get(peer, set()) for _, peer, pids, _, _ in conns if me in pids))
+    counts = {pid: [0, 0] for pid in peers - {me} - scheduler}
+    for _, _, pids, received, sent in conns:
+        for pid in pids & counts.keys():
+            counts[pid][0] += received
+            counts[pid][1] += sent
     return {pid: (r, s) for pid, (r, s) in counts.items()}
 
 

@@ -1,6 +1,7 @@
 """启动 MXNet 参数服务器训练的全部进程（调度器、服务器、工作进程）并看管它们。见第 10 课最后一节。
 
     python -m d2lutils.dist.launch -n 2 -s 1 -- python train.py ...            # 在本机
+    python -m d2lutils.dist.launch -n 2 -s 1 --fork -- python train.py ...     # 在本机，只导入一次 MXNet（forking.py）
     python -m d2lutils.dist.launch -n 4 -s 2 -H hosts -- python train.py ...   # 用 ssh 在 hosts 中的机器上
 
 与 MXNet 自带的 ``tools/launch.py``（它调用 ``dmlc_tracker``）设置同样的 DMLC_* 环境变量，
@@ -98,12 +99,17 @@ class Launcher:
     def __init__(self, command: list[str], num_workers: int, num_servers: int,
                  hosts: list[tuple[str, str]] | None = None, timeout: float = 1800,
                  grace: float = 20, host_ip: str | None = None, workdir: str | None = None,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, fork: bool = False):
         if num_workers < 1 or num_servers < 1:
             raise ValueError(f"工作进程数和服务器数都至少为 1，实际是 -n {num_workers} -s {num_servers}。")
         if not command:
             raise ValueError("没有给出要运行的命令（写在 -- 之后，例如 -- python train.py）。")
-        self.command, self.hosts = command, hosts
+        if fork:
+            if hosts is not None:
+                raise ValueError("--fork 只能在本机使用（不能与 -H 一起用）：别的机器上的进程总是各自启动。")
+            from .forking import parse_python_command
+            parse_python_command(command)   # 不是启动器自己的 Python 运行的命令时给出中文错误
+        self.command, self.hosts, self.fork = command, hosts, fork
         self.num_workers, self.num_servers = num_workers, num_servers
         self.timeout, self.grace = timeout, grace
         self.workdir = workdir or os.getcwd()
@@ -137,7 +143,10 @@ class Launcher:
 
     def _start(self, role: str, index: int, host: str | None, port: str = "22") -> None:
         env = self._env(role, host or "127.0.0.1")
-        if host is None:  # 本机
+        if host is None and self.fork:  # 本机，从启动器分叉（见 forking.py）
+            from .forking import fork_command
+            popen = fork_command(self.command, env, self.workdir, _die_with_parent)
+        elif host is None:  # 本机
             popen = subprocess.Popen(self.command, env={**os.environ, **env}, cwd=self.workdir,
                                      preexec_fn=_die_with_parent)
         else:
@@ -265,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host-ip", default=None, help="用 ssh 时调度器的 IP（默认自动判断本机对外的 IP）")
     parser.add_argument("--sync-dst-dir", default=None,
                         help="用 ssh 时，先用 rsync 把当前目录同步到各主机的这个目录，并在那里运行命令")
+    parser.add_argument("--fork", action="store_true",
+                        help="只在本机：启动器先导入一次 MXNet，再为每个进程分叉（fork）出一个副本，省去每个进程"
+                             "各自导入 MXNet 的时间；命令须是 python -m 模块、python -c 代码或 python 脚本.py")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="要运行的命令（写在 -- 之后）")
 
     def error(message: str):
@@ -284,10 +296,17 @@ def main(argv: list[str] | None = None) -> int:
             workdir = args.sync_dst_dir
         launcher = Launcher(command, args.num_workers, args.num_servers or args.num_workers,
                             hosts=hosts, timeout=args.timeout, grace=args.grace,
-                            host_ip=args.host_ip, workdir=workdir)
+                            host_ip=args.host_ip, workdir=workdir, fork=args.fork)
     except (ValueError, OSError) as e:
         _say(f"无法启动：{e}")
         return 2
+    if args.fork:
+        from .forking import become_zygote
+        try:
+            become_zygote(list(sys.argv[1:] if argv is None else argv))  # 导入 MXNet；需要时先重新启动自己
+        except ValueError as e:
+            _say(f"无法启动：{e}")
+            return 2
     return launcher.run()
 
 
