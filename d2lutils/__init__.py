@@ -49,4 +49,4 @@ __all__ = [
     "DigitsSplit", "load_digits_split", "load_mnist_sample", "iter_batches",
     "accuracy", "evaluate_accuracy", "train_step", "train", "lenet_digits", "plot_history",
 ]
-__version__ = "0.3.0"  # 改版本时同时更新 CHANGELOG.md
+__version__ = "0.4.0"  # 改版本时同时更新 CHANGELOG.md

@@ -219,6 +219,9 @@ def plot(X: Sequence, Y: Sequence, xlabel: str | None = None, ylabel: str | None
         ax.plot(x, y, fmts[i % len(fmts)])
     ax.set_xscale(xscale)
     ax.set_yscale(yscale)
+    if xscale == "linear" and all(float(v).is_integer() for x in Xs for v in onp.asarray(x, dtype=onp.float64)):
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # 横轴是迭代周期、步数等整数时不标 1.5 这样的刻度
     if xlabel:
         ax.set_xlabel(xlabel)
     if ylabel:
