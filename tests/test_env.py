@@ -29,14 +29,27 @@ def test_unverified_python_is_refused_in_chinese():
         compat.check_python(version)
 
 
-def test_import_prints_nothing_even_with_warnings_as_errors():
-    # 在 numpy 1.24-1.26 上 hasattr(numpy, "bool") 也会打印 FutureWarning；在 numpy 2 上 mxnet 读已删的名字。
-    # d2lutils 的补丁必须完全安静（否则笔记本的导入单元格在 3.12 上多出 stderr）。
-    code = "import d2lutils, mxnet; print(mxnet.__version__)"
+def test_fresh_import_prints_nothing_and_draws_no_random_numbers():
+    # 一个新进程里做两项检查（每个新进程导入 MXNet 要一秒多）：
+    # 1. 导入完全安静：在 numpy 1.24-1.26 上 hasattr(numpy, "bool") 也会打印 FutureWarning，在 numpy 2 上
+    #    mxnet 读已删的名字；d2lutils 的补丁必须不打印任何东西（否则笔记本的导入单元格在 3.12 上多出 stderr）。
+    # 2. import d2lutils 和 try_gpu() 不抽随机数：之后的随机数与 mx.random.seed(0) 之后相同
+    #    （第 03 课逐位重现种子课程的损失靠这一点）。
+    code = (
+        "import d2lutils, mxnet as mx\n"
+        "print(mx.__version__)\n"
+        "d2lutils.try_gpu(); d2lutils.try_all_gpus()\n"
+        "a = mx.nd.random.uniform(shape=(4,)).asnumpy().tolist()\n"
+        "mx.random.seed(0)\n"
+        "b = mx.nd.random.uniform(shape=(4,)).asnumpy().tolist()\n"
+        "mx.random.seed(1)\n"
+        "c = mx.nd.random.uniform(shape=(4,)).asnumpy().tolist()\n"
+        "print(a == b, a == c)\n"
+    )
     out = subprocess.run([sys.executable, "-W", "default", "-c", code],
-                         capture_output=True, text=True, check=True)
-    assert out.stdout == "1.9.1\n"
+                         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
     assert out.stderr == ""
+    assert out.stdout == "1.9.1\nTrue False\n"
 
 
 def test_missing_mxnet_gives_chinese_fix(tmp_path):
