@@ -14,6 +14,7 @@ ValueError/TypeError/EnvironmentProblem，中文信息里要含有其中每一�
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import itertools
 import math
@@ -766,6 +767,13 @@ def tiny_net(seed: int, ctxs=(mx.cpu(0),), classes: int = 3, in_units: int = 4):
     return net
 
 
+@functools.lru_cache(maxsize=None)
+def spare_parts(ctxs=(mx.cpu(0),), classes: int = 3, in_units: int = 4):
+    """(网络, 训练器)：坏输入在训练之前就出错、不会改动网络，这些调用共用它们（省下每次建网络的时间）。"""
+    net = tiny_net(0, ctxs, classes, in_units)
+    return net, gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+
+
 def dense_forward(net, x):
     W = net.weight.data(net.weight.list_ctx()[0]).asnumpy().astype(onp.float64)
     b = net.bias.data(net.bias.list_ctx()[0]).asnumpy().astype(onp.float64)
@@ -782,7 +790,7 @@ def evaluate_accuracy_cases(draw):
 
     def call(**kw):
         args = {"X": x, "y": y, "ctx": mx.cpu(), "batch_size": bs, **kw}
-        return f(**args) if "net" in kw else f(net=tiny_net(seed), **args)
+        return f(**args) if "net" in kw else f(net=spare_parts()[0], **args)
 
     def valid():
         net = tiny_net(seed)
@@ -816,9 +824,10 @@ def train_step_cases(draw):
     X, Y = nd.array(x), nd.array(y)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
 
-    def call(**kw):
-        net = tiny_net(seed, ctxs)
-        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    def call(**kw):  # 合法的调用（没有改动）用新建的网络
+        net = tiny_net(seed, ctxs) if not kw else spare_parts(tuple(ctxs))[0]
+        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1}) if not kw \
+            else spare_parts(tuple(ctxs))[1]
         args = {"net": net, "loss_fn": loss, "trainer": trainer, "X": X, "y": Y,
                 "ctx": ctxs if len(ctxs) > 1 else ctxs[0]}
         z = dense_forward(net, x.astype("float32"))  # 更新之前的输出：损失按它计算
@@ -853,10 +862,12 @@ def train_cases(draw, data_only=False):
     rng = rng_of(draw)
     data = tiny_digits(rng)
 
-    def run(**kw):
-        net = tiny_net(seed, classes=10, in_units=64)
+    def run(**kw):  # 合法的调用（没有改动）用新建的网络
+        net = tiny_net(seed, classes=10, in_units=64) if not kw else spare_parts(classes=10, in_units=64)[0]
+        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1}) if not kw \
+            else spare_parts(classes=10, in_units=64)[1]
         args = dict(net=net, data=data, num_epochs=epochs, batch_size=bs, ctx=mx.cpu(), seed=seed, show_plot=show,
-                    verbose=False, trainer=gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1}))
+                    verbose=False, trainer=trainer)
         return d2lutils.train(**{**args, **kw}), net
 
     def check(r):
@@ -866,17 +877,17 @@ def train_cases(draw, data_only=False):
         expected = (dense_forward(net, data.X_test).argmax(axis=1) == data.y_test).mean()
         assert abs(history["test_acc"][-1] - expected) < 1e-9
 
-    # DigitsSplit 的字段本身有问题
+    # DigitsSplit 的字段本身有问题（用到时才构造）
     n = len(data.y_train)
     fields = {
-        "lengths": ([data._replace(y_train=onp.append(data.y_train, 1))], only(f"{n} 个样本", f"{n + 1} 个标签")),
-        "list": ([data._replace(X_train=data.X_train.tolist())], only("X", "list")),
-        "y2d": ([data._replace(y_test=data.y_test.reshape(-1, 1))], only("y", str((len(data.y_test), 1)))),
-        "empty_train": ([tiny_digits(rng, n_train=0)], only("空")),
-        "empty_test": ([tiny_digits(rng, n_test=0)], only("空")),
-        "object": ([data._replace(X_test=data.X_test.astype(object))], only("X", "object")),
+        "lengths": (lambda: data._replace(y_train=onp.append(data.y_train, 1)), (f"{n} 个样本", f"{n + 1} 个标签")),
+        "list": (lambda: data._replace(X_train=data.X_train.tolist()), ("X", "list")),
+        "y2d": (lambda: data._replace(y_test=data.y_test.reshape(-1, 1)), ("y", str((len(data.y_test), 1)))),
+        "empty_train": (lambda: tiny_digits(rng, n_train=0), ("空",)),
+        "empty_test": (lambda: tiny_digits(rng, n_test=0), ("空",)),
+        "object": (lambda: data._replace(X_test=data.X_test.astype(object)), ("X", "object")),
     }
-    fields = {k: (v, words, lambda d: run(data=d)) for k, (v, words) in fields.items()}
+    fields = {k: ([make], only(*words), lambda make: run(data=make())) for k, (make, words) in fields.items()}
     what = f"train n={n}/{len(data.y_test)} epochs={epochs} bs={bs} plot={show}"
     valid = lambda: Case(run, None, check)  # noqa: E731
     if data_only:
