@@ -18,7 +18,7 @@ import functools
 import io
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import mxnet as mx
@@ -44,7 +44,6 @@ class Case:
     check: Callable[[object], None] = lambda result: None
     what: str = ""
     np_shape: bool = False  # 在 NumPy 语义（npx.set_np）下调用：只有这样才能创建空数组和零维数组
-    notes: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"Case({self.what}, bad={self.bad})"
@@ -173,31 +172,24 @@ STRIDES = [0, -1, 1.5, None, "1", False, (1, 0), (0, 1), (1,), (1, 1, 1), onp.fl
 PADDINGS = [-1, -2, 0.5, None, "0", True, (0, -1), (0,), (0, 0, 0), onp.float32(1)]
 
 
+# 各种数组参数共有的坏输入，做成 pick 的表项 (坏值, words, run)：
+
 def wrong_type(call, arrays: dict):
-    """把 arrays（参数名 → 好的 NumPy 数组）中的一个换成 MXNet 数组以外的东西。"""
-    def special(draw):
-        name, v = draw(st.sampled_from([(n, v) for n, a in arrays.items() for v in not_arrays(a)]))
-        return Case(lambda: call(**{name: v}), (LABELS[name], type_name(v)), what=f"{name}={type_name(v)}")
-    return special
+    """把一个数组参数（参数名 → 好的 NumPy 数组）换成 MXNet 数组以外的东西。"""
+    return ([(n, v) for n, a in arrays.items() for v in not_arrays(a)],
+            lambda nv: (LABELS[nv[0]], type_name(nv[1])), lambda nv: call(**dict([nv])))
 
 
 def wrong_rank(call, arrays: Arrays, ndims: dict):
     """把一个数组参数（参数名 → 允许的维数）换成维数不对的数组。"""
-    def special(draw):
-        name, shape = draw(st.sampled_from([(n, s) for n, ok in ndims.items()
-                                            for r, s in RANK_SHAPES.items() if r not in ok]))
-        bad = arrays.make(shape)[1]
-        return Case(lambda: call(**{name: bad}), (LABELS[name], str(shape)), what=f"{name}{shape}")
-    return special
+    return ([(n, s) for n, ok in ndims.items() for r, s in RANK_SHAPES.items() if r not in ok],
+            lambda ns: (LABELS[ns[0]], str(ns[1])), lambda ns: call(**{ns[0]: arrays.make(ns[1])[1]}))
 
 
 def refused_dtype(call, arrays: Arrays, fn: str, shapes: dict):
     """所有数组参数（参数名 → 形状）都用 fn 不支持的数据类型。"""
-    def special(draw):
-        bad = draw(st.sampled_from(refused_dtypes(fn)))
-        args = {n: arrays.make(s, bad)[1] for n, s in shapes.items()}
-        return Case(lambda: call(**args), ("输入 X", bad), what=bad)
-    return special
+    return (refused_dtypes(fn), lambda d: ("输入 X", d),
+            lambda d: call(**{n: arrays.make(shape, d)[1] for n, shape in shapes.items()}))
 
 
 # ---------- 窗口运算：互相关（单通道、多通道）、im2col、pool2d ----------
@@ -225,7 +217,9 @@ def window_cases(name: str):
     @st.composite
     def strat(draw):
         dtype, interface, ctx, x_ndim, c_i, c_o, mode, cip = draw(configs)
-        h, w, p0, p1, s0, s1 = draw(WINDOW_SHAPES) if geometry else (*draw(WINDOW_SHAPES)[:2], 0, 0, 1, 1)
+        h, w, p0, p1, s0, s1 = draw(WINDOW_SHAPES)
+        if not geometry:
+            p0 = p1 = 0
         a, b = draw(WINDOW_KERNELS)
         if pool:  # 汇聚窗口不大于输入，填充小于窗口
             k = (1 + a % h, 1 + b % w)
@@ -254,19 +248,14 @@ def window_cases(name: str):
                 expected = im2col_ref(x3, k, p, s)
             return Case(call, None, check_array_result(interface, ctx, dtype, expected))
 
-        def window(draw):  # 窗口比（填充后的）输入高
-            big = (h + 2 * p0 + draw(st.integers(1, 3)), k[1])
-            K4 = arrays.make(k_lead + big)[1] if is_K else big
-            return Case(lambda: call(**{"K" if is_K else second: K4}),
-                        (LABELS["K"] if is_K else WINDOW_LABELS[second], str(big), "不能大于"), what=f"{big}")
-
-        special = {
+        bad = {
             "type": wrong_type(call, {"X": x, **({"K": kk} if is_K else {})}),
             "rank": wrong_rank(call, arrays, {"X": x_ndims, **({"K": (second,)} if is_K else {})}),
             "dtype_refused": refused_dtype(call, arrays, name, {"X": x.shape, **({"K": kk.shape} if is_K else {})}),
-            "window": window,
+            "window": ([(h + 2 * p0 + r, k[1]) for r in (1, 2, 3)],  # 窗口比（填充后的）输入高
+                       lambda big: (LABELS["K"] if is_K else WINDOW_LABELS[second], str(big), "不能大于"),
+                       lambda big: call(**{"K": arrays.make(k_lead + big)[1]} if is_K else {second: big})),
         }
-        bad = {}
         if geometry:
             bad["padding"] = (PADDINGS, value_of("填充 padding"))
             bad["stride"] = ([v for v in STRIDES if v is not None] if pool else STRIDES,  # 汇聚：None 是默认步幅
@@ -279,34 +268,25 @@ def window_cases(name: str):
             bad["mode"] = (["min", "MAX", "", None, 0, "mean"], value_of("mode"))
             bad["count_include_pad"] = (["no", None, 0, 1.0, "True"], value_of("count_include_pad"))
             bad["pad_vs_window"] = ([k], lambda v: ("填充 padding", str(v)), lambda v: call(padding=v))
+        special = {}
         if is_K:
-            other = CTXS[1] if ctx == CTXS[0] else CTXS[0]
-            special["device"] = lambda draw: Case(lambda: call(K=to_mx(kk, interface, other)), (str(ctx), str(other)))
-
-            def dtype_mismatch(draw):
-                other = draw(st.sampled_from([d for d in ALL_DTYPES if d != dtype]))
-                K2 = arrays.make(kk.shape, other)[1]
-                return Case(lambda: call(K=K2), (dtype, other), what=other)
-            special["dtype_mismatch"] = dtype_mismatch
+            bad["device"] = ([c for c in CTXS if c != ctx], lambda c: (str(ctx), str(c)),
+                             lambda c: call(K=to_mx(kk, interface, c)))
+            bad["dtype_mismatch"] = ([d for d in ALL_DTYPES if d != dtype], lambda d: (dtype, d),
+                                     lambda d: call(K=arrays.make(kk.shape, d)[1]))
         if is_K and x_ndims == (2,):
-            def empty(draw):
+            def empty(draw):  # 只有在 NumPy 语义下才能创建空数组
                 which, shape = draw(st.sampled_from([(n, s) for n in ("X", "K") for s in EMPTY_SHAPES]))
                 other, size = ("K", (1, 1)) if which == "X" else ("X", (3, 3))
                 return Case(lambda: call(**{which: mnp.zeros(shape), other: mnp.ones(size)}),
                             (LABELS[which], str(shape)), what=f"{which}{shape}", np_shape=True)
             special["empty"] = empty
         if x_ndims == (3,):
-            def channels(draw):
-                bad_shape = (c_i + draw(st.integers(1, 2)), h, w)
-                X2 = arrays.make(bad_shape)[1]
-                return Case(lambda: call(X=X2), (str(bad_shape), str(kk.shape)), what=f"X{bad_shape}")
-            special["channels"] = channels
+            bad["channels"] = ([(c_i + r, h, w) for r in (1, 2)], lambda shape: (str(shape), str(kk.shape)),
+                               lambda shape: call(X=arrays.make(shape)[1]))
         if one_by_one:
-            def not_1x1(draw):
-                K5 = arrays.make(k_lead + draw(st.sampled_from([(2, 1), (1, 2), (3, 3)])))[1]
-                X5 = arrays.make((c_i, 3, 3))[1]
-                return Case(lambda: call(X=X5, K=K5), ("(1, 1)", str(tuple(K5.shape))), what=f"K{K5.shape}")
-            special["not_1x1"] = not_1x1
+            bad["not_1x1"] = ([k_lead + hw for hw in ((2, 1), (1, 2), (3, 3))], lambda shape: ("(1, 1)", str(shape)),
+                              lambda shape: call(X=arrays.make((c_i, 3, 3))[1], K=arrays.make(shape)[1]))
         what = f"{name} X{x.shape} k={k} {dtype} {interface} {ctx} p={p} s={s} mode={mode} cip={cip}"
         return pick(draw, what, valid, 4 if name == "corr2d" else 3, call, bad, **special)
     return strat()
@@ -378,9 +358,9 @@ def conv_block(cls_name: str):
                         "uninit": ([False], only("还没有初始化", "weight"), lambda v: call(initialize=v)),
                         "device": ([other], lambda v: (str(ctx), str(v)), lambda v: call(init_ctx=v)),
                         "dtype_mismatch": (mismatch, lambda v: (dtype, v, "weight"), lambda v: call(net_dtype=v)),
-                    },
-                    type=wrong_type(call, {"X": x}), rank=wrong_rank(call, arrays, {"X": (2,)}),
-                    dtype_refused=refused_dtype(call, arrays, cls_name, {"X": x.shape}), window=window)
+                        "type": wrong_type(call, {"X": x}), "rank": wrong_rank(call, arrays, {"X": (2,)}),
+                        "dtype_refused": refused_dtype(call, arrays, cls_name, {"X": x.shape}),
+                    }, window=window)
     return strat()
 
 
@@ -400,29 +380,17 @@ def gpu_index_cases(draw, fn_name):
     return Case(lambda: fn(v), ("GPU 编号 i", repr(v)), what=f"{fn_name}({v!r})")
 
 
-def no_argument_cases(fn_name: str, check):
+def no_argument_cases(fn_name: str, ok):
+    """没有参数的函数：核对 ok(返回值, 打印的文字)。"""
     def call():
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             result = getattr(d2lutils, fn_name)()
         return result, out.getvalue()
+
+    def check(result):
+        assert ok(*result), result
     return st.just(Case(call, None, check, fn_name))
-
-
-def check_cpu_list(result):
-    value, printed = result
-    assert value == [mx.cpu()], value
-
-
-def check_describe(result):
-    value, printed = result
-    assert value == [mx.cpu()] and "CPU" in printed and any("\u4e00" <= ch <= "\u9fff" for ch in printed)
-
-
-def check_font(result):
-    value, printed = result
-    assert value is None or isinstance(value, str)
-    assert printed == ""
 
 
 # ---------- 学习卷积核 ----------
@@ -592,7 +560,8 @@ def show_im2col_cases(draw):
         "highlight": ([[n_cols], [-1], [0.5], "0", 3, [n_cols + 10]], only("highlight")),
         "cell_size": ([0, -1, math.nan, None, "1"], value_of("cell_size")),
         "huge": (INCHES, only("英寸"), lambda v: call(cell_size=v)),
-    }, X=wrong_type(call, {"X": x}))
+        "X": wrong_type(call, {"X": x}),
+    })
 
 
 PLACED = grid(("nd", "np", "param", "ctx", "ctx_list"), ((mx.cpu(0),), (mx.cpu(1),), (mx.cpu(0), mx.cpu(1))))
@@ -658,6 +627,10 @@ def plot_history_cases(draw):
 
 # ---------- 第 09、10 课：数据与训练 ----------
 
+BAD_SEEDS = ([-1, 1.5, "0", None, 2**40], value_of("seed"))
+BAD_DTYPES = (["float16", "int", "uint8", None, 32, "FLOAT32"], value_of("dtype"))
+
+
 @st.composite
 def load_digits_cases(draw):
     frac, seed, dtype = draw(st.floats(0.1, 0.5)), draw(SEEDS), draw(st.sampled_from(["float32", "float64"]))
@@ -675,8 +648,7 @@ def load_digits_cases(draw):
                 lambda: Case(lambda: f(frac, seed, dtype), None, check), 1, calling(f), {
                     "test_fraction": ([0, 1, -0.5, 1.5, math.nan, math.inf, "0.25", None, 0.001, 0.999],
                                       value_of("test_fraction")),
-                    "seed": ([-1, 1.5, "0", None, 2**40], value_of("seed")),
-                    "dtype": (["float16", "int", None, 32, "FLOAT32"], value_of("dtype")),
+                    "seed": BAD_SEEDS, "dtype": BAD_DTYPES,
                 })
 
 
@@ -700,8 +672,7 @@ def load_mnist_cases(draw):
                 calling(f, num_train=1000, num_test=1000), {
                     "num_train": ([0, 9001, None], lambda v: ("10000", repr(v)) if v == 9001 else ("num_train", repr(v))),
                     "num_test": ([-1, 1.5, "10", True], value_of("num_test")),
-                    "seed": ([-1, 1.5, "0", None, 2**40], value_of("seed")),
-                    "dtype": (["float16", "uint8", None, 32, "FLOAT32"], value_of("dtype")),
+                    "seed": BAD_SEEDS, "dtype": BAD_DTYPES,
                 })
 
 
@@ -778,11 +749,15 @@ def tiny_net(seed: int, ctxs=(mx.cpu(0),), classes: int = 3, in_units: int = 4):
     return net
 
 
+def net_and_trainer(seed, ctxs=(mx.cpu(0),), classes: int = 3, in_units: int = 4):
+    net = tiny_net(seed, ctxs, classes, in_units)
+    return net, gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+
+
 @functools.lru_cache(maxsize=None)
 def spare_parts(ctxs=(mx.cpu(0),), classes: int = 3, in_units: int = 4):
-    """(网络, 训练器)：坏输入在训练之前就出错、不会改动网络，这些调用共用它们（省下每次建网络的时间）。"""
-    net = tiny_net(0, ctxs, classes, in_units)
-    return net, gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    """(网络, 训练器)：坏输入在训练之前就出错、不会改动网络，这些调用共用一份（省下每次新建的时间）。"""
+    return net_and_trainer(0, ctxs, classes, in_units)
 
 
 def dense_forward(net, x):
@@ -837,9 +812,7 @@ def train_step_cases(draw):
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
 
     def call(**kw):  # 合法的调用（没有改动）用新建的网络
-        net = tiny_net(seed, ctxs) if not kw else spare_parts(tuple(ctxs))[0]
-        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1}) if not kw \
-            else spare_parts(tuple(ctxs))[1]
+        net, trainer = spare_parts(tuple(ctxs)) if kw else net_and_trainer(seed, ctxs)
         args = {"net": net, "loss_fn": loss, "trainer": trainer, "X": X, "y": Y,
                 "ctx": ctxs if len(ctxs) > 1 else ctxs[0]}
         z = dense_forward(net, x.astype("float32"))  # 更新之前的输出：损失按它计算
@@ -875,9 +848,7 @@ def train_cases(draw, data_only=False):
     data = tiny_digits(rng)
 
     def run(**kw):  # 合法的调用（没有改动）用新建的网络
-        net = tiny_net(seed, classes=10, in_units=64) if not kw else spare_parts(classes=10, in_units=64)[0]
-        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1}) if not kw \
-            else spare_parts(classes=10, in_units=64)[1]
+        net, trainer = spare_parts(classes=10, in_units=64) if kw else net_and_trainer(seed, classes=10, in_units=64)
         args = dict(net=net, data=data, num_epochs=epochs, batch_size=bs, ctx=mx.cpu(), seed=seed, show_plot=show,
                     verbose=False, trainer=trainer)
         return d2lutils.train(**{**args, **kw}), net
@@ -985,10 +956,11 @@ FUZZ = {
     "EnvironmentProblem": environment_problem_cases(),
     "expect_error": expect_error_cases(),
     **{name: window_cases(name) for name in WINDOW_OPS},
-    "describe_devices": no_argument_cases("describe_devices", check_describe),
+    "describe_devices": no_argument_cases("describe_devices", lambda value, printed: value == [mx.cpu()]
+                                          and "CPU" in printed and any("\u4e00" <= ch <= "\u9fff" for ch in printed)),
     "gpu_works": gpu_index_cases("gpu_works"),
     "try_gpu": gpu_index_cases("try_gpu"),
-    "try_all_gpus": no_argument_cases("try_all_gpus", check_cpu_list),
+    "try_all_gpus": no_argument_cases("try_all_gpus", lambda value, printed: value == [mx.cpu()]),
     "Conv2D": conv_block("Conv2D"),
     "HybridConv2D": conv_block("HybridConv2D"),
     "edge_data": edge_data_cases(),
@@ -997,7 +969,8 @@ FUZZ = {
     "show_heatmaps": heatmap_cases(),
     "show_im2col": show_im2col_cases(),
     "show_placement": placement_cases(),
-    "use_cjk_font": no_argument_cases("use_cjk_font", check_font),
+    "use_cjk_font": no_argument_cases("use_cjk_font", lambda value, printed: printed == ""
+                                      and (value is None or isinstance(value, str))),
     # DigitsSplit 是数据的容器（NamedTuple），由使用它的 train 检查：这里生成字段有问题的 DigitsSplit
     "DigitsSplit": train_cases(data_only=True),
     "load_digits_split": load_digits_cases(),
