@@ -220,6 +220,7 @@ def window_cases(name: str):
         h, w, p0, p1, s0, s1 = draw(WINDOW_SHAPES)
         if not geometry:
             p0 = p1 = 0
+            s0 = s1 = 1
         a, b = draw(WINDOW_KERNELS)
         if pool:  # 汇聚窗口不大于输入，填充小于窗口
             k = (1 + a % h, 1 + b % w)
