@@ -17,7 +17,7 @@ from mxnet import npx
 
 import d2lutils
 import fuzz_cases
-from fuzz_cases import FUZZ, PLOTTING, Case
+from fuzz_cases import FEW_INPUTS, FUZZ, PLOTTING, Case
 from d2lutils._arrays import ALL_DTYPES, DTYPE_TABLE
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -75,12 +75,16 @@ def quiet_plots(monkeypatch):
 
 
 def fuzz_name(name: str) -> None:
-    """对一个公共名字运行它的全部模糊测试例子（个数见 tests/conftest.py）。"""
+    """对一个公共名字运行它的全部模糊测试例子（个数见 tests/conftest.py），并确认例子的个数够了。"""
     import matplotlib.pyplot as plt
 
-    @settings(max_examples=settings().max_examples)  # 个数来自当前的设置（见 tests/conftest.py）
+    wanted = settings().max_examples  # 个数来自当前的设置（见 tests/conftest.py）
+    ran = []
+
+    @settings(max_examples=wanted)
     @given(case=FUZZ[name])
     def fuzz(case):
+        ran.append(case.what)
         try:
             run_case(case)
         finally:
@@ -93,6 +97,8 @@ def fuzz_name(name: str) -> None:
         fuzz()
     finally:
         faulthandler.cancel_dump_traceback_later()
+    # hypothesis 试完了策略能生成的所有输入时会提前停下：那样的策略太窄
+    assert len(ran) >= wanted or name in FEW_INPUTS, f"{name} 只运行了 {len(ran)} 个例子（应为 {wanted}）"
 
 
 # 数组运算和几个训练函数在这个文件里测试，其余（画图、数据……）在 test_fuzz_public_api_more.py：
