@@ -6,8 +6,10 @@
 默认每个名字 200 个、固定种子；HYPOTHESIS_PROFILE=long 时 2000 个、每次不同。
 """
 
+import contextlib
 import faulthandler
 import re
+import sys
 import time
 
 import mxnet as mx
@@ -58,26 +60,23 @@ def run_case(case: Case) -> None:
     case.check(result)
 
 
-@pytest.fixture
-def quiet_plots(monkeypatch):
+@contextlib.contextmanager
+def quiet_plots():
+    """画图的名字：plt.show 换成把当前的图记在 SHOWN 里（由 check 核对），并跳过排版。"""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    fuzz_cases.SHOWN.clear()
-    monkeypatch.setattr(plt, "show", lambda: fuzz_cases.SHOWN.append(plt.gcf()))
-    # 排版（刻度文字的包围盒）占画图时间的八成，而这里核对的是画出的数据：跳过排版
-    monkeypatch.setattr(Figure, "tight_layout", lambda self, *a, **k: None)
-    yield
-    plt.close("all")
-    fuzz_cases.SHOWN.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plt, "show", lambda: fuzz_cases.SHOWN.append(plt.gcf()))
+        # 排版（刻度文字的包围盒）占画图时间的八成，而这里核对的是画出的数据：跳过排版
+        patch.setattr(Figure, "tight_layout", lambda self, *a, **k: None)
+        yield
 
 
 def fuzz_name(name: str) -> None:
     """对一个公共名字运行它的全部模糊测试例子（个数见 tests/conftest.py），并确认例子的个数够了。"""
-    import matplotlib.pyplot as plt
-
     wanted = settings().max_examples  # 个数来自当前的设置（见 tests/conftest.py）
     ran = []
 
@@ -88,13 +87,14 @@ def fuzz_name(name: str) -> None:
         try:
             run_case(case)
         finally:
-            if name in PLOTTING:
-                plt.close("all")
+            if name in PLOTTING:  # 每个例子之后关闭图
+                sys.modules["matplotlib.pyplot"].close("all")
                 fuzz_cases.SHOWN.clear()
 
     faulthandler.dump_traceback_later(900, exit=True)  # 真的挂住时打印各线程的位置并结束
     try:
-        fuzz()
+        with quiet_plots() if name in PLOTTING else contextlib.nullcontext():
+            fuzz()
     finally:
         faulthandler.cancel_dump_traceback_later()
     # hypothesis 试完了策略能生成的所有输入时会提前停下：那样的策略太窄
@@ -110,7 +110,7 @@ ARRAY_NAMES = sorted(n for n in FUZZ if n.startswith(("corr2d", "im2col", "pool2
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:matplotlib.*")
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy 参考实现里的 inf*0 等（结果为 NaN，正是要核对的）
 @pytest.mark.parametrize("name", ARRAY_NAMES)
-def test_fuzz(name, quiet_plots):
+def test_fuzz(name):
     fuzz_name(name)
 
 
