@@ -34,9 +34,6 @@ import warnings
 from typing import Callable, NoReturn
 
 FORMS = "python -m 模块 ...、python -c 代码 ... 或 python 脚本.py ..."
-# 服务器的未初始化变量（docs/distributed.md）：glibc 只在进程启动时读这两个设置
-MALLOC_ENV = {"MALLOC_PERTURB_": "255"}
-TCACHE_OFF = "glibc.malloc.tcache_count=0"
 
 
 def parse_python_command(command: list[str]) -> tuple[str, str, list[str]]:
@@ -63,15 +60,16 @@ def become_zygote(argv: list[str]) -> None:
     启动器不导入它们）；重新启动之后返回。glibc 的设置不在时（例如在别的程序里调用 ``launch.main``）给出中文错误。"""
     from d2lutils import compat
 
-    tunables = [t for t in os.environ.get("GLIBC_TUNABLES", "").split(":") if t]
+    from .launch import TCACHE_OFF, server_malloc_env
+
+    needed = server_malloc_env(os.environ)   # glibc 只在进程启动时读这两个设置
     if compat.started_as_launcher():
-        tunables += [] if TCACHE_OFF in tunables else [TCACHE_OFF]
-        env = {**os.environ, **MALLOC_ENV, "GLIBC_TUNABLES": ":".join(tunables)}
+        env = {**os.environ, **needed}
         code = "import sys; from d2lutils.dist import launch; sys.exit(launch.main(sys.argv[1:]))"
         sys.stdout.flush()
         sys.stderr.flush()
         os.execve(sys.executable, [sys.executable, "-c", code, *argv], env)
-    if os.environ.get("MALLOC_PERTURB_") != MALLOC_ENV["MALLOC_PERTURB_"] or TCACHE_OFF not in tunables:
+    if any(os.environ.get(k) != v for k, v in needed.items()):
         raise ValueError("--fork 要在启动时就有 MALLOC_PERTURB_=255 和 GLIBC_TUNABLES=" + TCACHE_OFF +
                          "（见 docs/distributed.md）：请用 python -m d2lutils.dist.launch --fork ... 启动。")
     compat.prepare()   # 已经导入时什么也不做

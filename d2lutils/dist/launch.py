@@ -33,6 +33,17 @@ _FORWARD_ENV = ("OMP_NUM_THREADS", "KMP_AFFINITY", "LD_LIBRARY_PATH", "DMLC_INTE
                 "MXNET_CPU_WORKER_NTHREADS", "PYTHONPATH")
 
 
+TCACHE_OFF = "glibc.malloc.tcache_count=0"
+
+
+def server_malloc_env(environ) -> dict[str, str]:
+    """服务器需要的 glibc 设置（原因见 Launcher._env）：MALLOC_PERTURB_=255，GLIBC_TUNABLES 里关掉 tcache。"""
+    tunables = [t for t in environ.get("GLIBC_TUNABLES", "").split(":") if t]
+    if TCACHE_OFF not in tunables:
+        tunables.append(TCACHE_OFF)
+    return {"MALLOC_PERTURB_": "255", "GLIBC_TUNABLES": ":".join(tunables)}
+
+
 def _say(msg: str) -> None:
     print(f"[launch] {msg}", file=sys.stderr, flush=True)
 
@@ -131,9 +142,7 @@ class Launcher:
             # 它取到非 0 的垃圾值时，服务器把 float64 的参数和梯度存成 float32、按 float32 相加。
             # glibc 的 MALLOC_PERTURB_=255 让 malloc 分配的内存全为 0；关掉 tcache（它重用刚释放的内存时
             # 不经过这一步），这个开关于是总是关着。
-            env["MALLOC_PERTURB_"] = "255"
-            tunables = [t for t in os.environ.get("GLIBC_TUNABLES", "").split(":") if t]
-            env["GLIBC_TUNABLES"] = ":".join(tunables + ["glibc.malloc.tcache_count=0"])
+            env.update(server_malloc_env(os.environ))
         if self.hosts is None:
             env["DMLC_INTERFACE"] = "lo"   # 所有进程都在本机，用回环接口
         elif role != "scheduler":
