@@ -26,6 +26,42 @@ FULL = os.environ.get("COURSE_FULL") == "1"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "full: 较慢的集成测试，COURSE_FULL=1 时运行（CI 的默认测试线运行它们）")
+    _use_forked_kernels(config)
+
+
+# nbval 的内核从一个已经导入 d2lutils 的母进程分叉出来（tests/forked_kernels.py 说明了做法和原因）：
+# 母进程由主测试进程启动（xdist 的工作进程随后启动，继承这里设的环境变量），测试进程退出时它也退出
+_forkserver = None
+
+
+def _use_forked_kernels(config):
+    global _forkserver
+    if os.environ.get("COURSE_FRESH_KERNELS") == "1" or not config.option.nbval_current_env:
+        return
+    from tests import forked_kernels
+
+    if forked_kernels.SOCKET_ENV not in os.environ and not hasattr(config, "workerinput"):
+        import subprocess
+        import tempfile
+
+        home = tempfile.mkdtemp(prefix="course-kernels-")
+        forked_kernels.write_kernelspec(home)
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [home, os.environ.get("JUPYTER_PATH")]))
+        os.environ[forked_kernels.SOCKET_ENV] = os.path.join(home, "forkserver.sock")
+        _forkserver = subprocess.Popen([sys.executable, forked_kernels.__file__, "serve",
+                                        os.environ[forked_kernels.SOCKET_ENV]], stdin=subprocess.PIPE)
+    if forked_kernels.SOCKET_ENV in os.environ:
+        config.option.nbval_current_env = False
+        config.option.nbval_kernel_name = forked_kernels.KERNEL_NAME
+
+
+def pytest_unconfigure(config):
+    if _forkserver is not None:
+        import shutil
+
+        _forkserver.stdin.close()   # 母进程读到文件结束就退出
+        _forkserver.wait(timeout=10)
+        shutil.rmtree(_forkserver.args[-1].rsplit(os.sep, 1)[0], ignore_errors=True)   # 内核规格和套接字
 
 
 # 最耗时的几个文件（笔记本或测试模块，各十几秒）排在最前面，由 xdist 最先分给两个进程（--dist loadfile
