@@ -28,14 +28,19 @@ def _shape_of_zeros():
 
 
 # ---- 练习 2：C3 的参数个数
+def _expect_c3_params(value, c_in, what, known):
+    """C3（16 个 5 × 5 卷积核）在 c_in 个输入通道时的参数个数；忘了偏置的答案总有同一句提示。"""
+    weights = 16 * c_in * 5 * 5
+    expect_number(value, weights + 16, what, known={
+        weights: f"还有 16 个偏置：16 × {c_in} × 5 × 5 + 16。", **known})
+
+
 def judge2(params_c3, params_c3_12):
-    expect_number(params_c3, 2416, "C3 的参数个数", known={
-        2400: "还有 16 个偏置：16 × 6 × 5 × 5 + 16。",
+    _expect_c3_params(params_c3, 6, "C3 的参数个数", {
         1516: "这是论文里 C3 只连接部分通道时的数；本课的 C3 连接 S2 的全部 6 个通道：16 × 6 × 5 × 5 + 16。",
         416: "C3 的每个卷积核有 6 个输入通道：16 × 6 × 5 × 5 + 16。"})
-    expect_number(params_c3_12, 4816, "C1 有 12 个通道时 C3 的参数个数", known={
+    _expect_c3_params(params_c3_12, 12, "C1 有 12 个通道时 C3 的参数个数", {
         2416: "C1 的输出通道数就是 C3 的输入通道数：16 × 12 × 5 × 5 + 16。",
-        4800: "还有 16 个偏置。",
         4832: "偏置的个数等于 C3 的输出通道数 16，与输入通道数无关。"})
 
 
@@ -196,73 +201,45 @@ def judge5(lenet_strided, params_5):
         61706 - 156 - 2416: "C1、C3 的参数也要算上：156 + 2416 个。"})
 
 
-def _ref5():
+def _strided(layers, params_5=61706, container="HybridSequential", prepared=False):
+    """练习 5 的一种答案：lenet_strided() 把 layers(nn) 给出的各层装进 nn.<container>（prepared 时再初始化、
+    编译），params_5 是答出的参数个数。"""
     def lenet_strided():
         from mxnet.gluon import nn
-        net = nn.HybridSequential()
-        net.add(nn.Conv2D(6, kernel_size=5, padding=2, strides=2, activation="relu"),   # -> (6, 14, 14)
-                nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"),             # -> (16, 5, 5)
-                nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
+        net = getattr(nn, container)()
+        net.add(*layers(nn))
+        if prepared:
+            net.initialize()
+            net.hybridize()
         return net
-    return lenet_strided, 61706
+    return lambda: (lenet_strided, params_5)
 
 
-def _right5_sequential():
-    """nn.Sequential、单独的激活层和展平层、tanh、元组写法的超参数；参数个数是 NumPy 整数。"""
-    def lenet_strided():
-        from mxnet.gluon import nn
-        net = nn.Sequential()
-        net.add(nn.Conv2D(channels=6, kernel_size=(5, 5), strides=(2, 2), padding=(2, 2)), nn.Activation("tanh"),
-                nn.Conv2D(channels=16, kernel_size=(5, 5), strides=(2, 2)), nn.Activation("tanh"),
-                nn.Flatten(), nn.Dense(120), nn.Activation("tanh"), nn.Dense(84), nn.Activation("tanh"),
-                nn.Dense(10))
-        return net
-    return lenet_strided, onp.int64(61706)
-
-
-def _right5_positional():
-    """位置参数 Conv2D(6, 5, 2, 2)（第三、四个是步幅和填充），已经初始化并编译过的网络。"""
-    def lenet_strided():
-        from mxnet.gluon import nn
-        net = nn.HybridSequential()
-        net.add(nn.Conv2D(6, 5, 2, 2, activation="relu"), nn.Conv2D(16, 5, 2, activation="relu"),
-                nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
-        net.initialize()
-        net.hybridize()
-        return net
-    return lenet_strided, 61706.0
-
-
-def _wrong5_no_padding():
-    def lenet_strided():
-        from mxnet.gluon import nn
-        net = nn.HybridSequential()
-        net.add(nn.Conv2D(6, kernel_size=5, strides=2, activation="relu"),
-                nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"),
-                nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
-        return net
-    return lenet_strided, 61706
-
-
-def _wrong5_kept_pooling():
-    def lenet_strided():
-        from mxnet.gluon import nn
-        net = nn.HybridSequential()
-        net.add(nn.Conv2D(6, kernel_size=5, padding=2, strides=2, activation="relu"), nn.MaxPool2D(1, 1),
-                nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"), nn.MaxPool2D(1, 1),
-                nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10))
-        return net
-    return lenet_strided, 61706
-
-
-def _wrong5_linear():
-    def lenet_strided():
-        from mxnet.gluon import nn
-        net = nn.HybridSequential()
-        net.add(nn.Conv2D(6, kernel_size=5, padding=2, strides=2), nn.Conv2D(16, kernel_size=5, strides=2),
-                nn.Dense(120), nn.Dense(84), nn.Dense(10))
-        return net
-    return lenet_strided, 61706
+_ref5 = _strided(lambda nn: [
+    nn.Conv2D(6, kernel_size=5, padding=2, strides=2, activation="relu"),   # -> (6, 14, 14)
+    nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"),             # -> (16, 5, 5)
+    nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10)])
+# nn.Sequential、单独的激活层和展平层、tanh、元组写法的超参数；参数个数是 NumPy 整数
+_right5_sequential = _strided(lambda nn: [
+    nn.Conv2D(channels=6, kernel_size=(5, 5), strides=(2, 2), padding=(2, 2)), nn.Activation("tanh"),
+    nn.Conv2D(channels=16, kernel_size=(5, 5), strides=(2, 2)), nn.Activation("tanh"),
+    nn.Flatten(), nn.Dense(120), nn.Activation("tanh"), nn.Dense(84), nn.Activation("tanh"),
+    nn.Dense(10)], onp.int64(61706), container="Sequential")
+# 位置参数 Conv2D(6, 5, 2, 2)（第三、四个是步幅和填充），已经初始化并编译过的网络
+_right5_positional = _strided(lambda nn: [
+    nn.Conv2D(6, 5, 2, 2, activation="relu"), nn.Conv2D(16, 5, 2, activation="relu"),
+    nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10)], 61706.0, prepared=True)
+_wrong5_no_padding = _strided(lambda nn: [
+    nn.Conv2D(6, kernel_size=5, strides=2, activation="relu"),
+    nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"),
+    nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10)])
+_wrong5_kept_pooling = _strided(lambda nn: [
+    nn.Conv2D(6, kernel_size=5, padding=2, strides=2, activation="relu"), nn.MaxPool2D(1, 1),
+    nn.Conv2D(16, kernel_size=5, strides=2, activation="relu"), nn.MaxPool2D(1, 1),
+    nn.Dense(120, activation="relu"), nn.Dense(84, activation="relu"), nn.Dense(10)])
+_wrong5_linear = _strided(lambda nn: [
+    nn.Conv2D(6, kernel_size=5, padding=2, strides=2), nn.Conv2D(16, kernel_size=5, strides=2),
+    nn.Dense(120), nn.Dense(84), nn.Dense(10)])
 
 
 # ---- 练习 6：动量法放大了每一步
