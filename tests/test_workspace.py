@@ -131,7 +131,7 @@ def test_pytest_never_collects_the_learner_copy(tmp_path):
     for name in ("conftest.py", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path)
     (tmp_path / "tests").mkdir()
-    for name in ("nbval_figures.py", "nbval_sanitize.cfg"):  # 根目录 conftest.py 和 addopts 用到的
+    for name in ("nbval_figures.py", "nbval_sanitize.cfg", "forked_kernels.py"):  # 根目录 conftest.py 和 addopts 用到的
         shutil.copy(ROOT / "tests" / name, tmp_path / "tests")
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "my-notebooks").mkdir()
