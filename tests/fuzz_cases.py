@@ -421,6 +421,22 @@ ONES = nd.ones((1, 2))
 LEARN_RATES = st.one_of(st.floats(0, 0.05), st.sampled_from([5e-324, 2.2250738585e-313, 1e-300]))
 
 
+def learn_parts(w0, lr, use_trainer: bool, ctx=mx.cpu(), initialize: bool = True):
+    """(1x2 卷积层, 训练器或 None)：权重为 w0、偏置为 0。"""
+    net = d2lutils.Conv2D((1, 2))
+    if initialize:
+        net.initialize(mx.init.Zero(), ctx=ctx)
+        net.weight.set_data(nd.array(w0, ctx=ctx))
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr}) if use_trainer and initialize \
+        else None
+    return net, trainer
+
+
+@functools.lru_cache(maxsize=None)
+def spare_learn_parts(use_trainer: bool):
+    return learn_parts(onp.zeros((1, 2), "float32"), 0.01, use_trainer)
+
+
 @st.composite
 def learn_kernel_cases(draw):
     steps, use_trainer = draw(grid((1, 2, 3), (False, True)))
@@ -429,12 +445,10 @@ def learn_kernel_cases(draw):
     X0, Y0 = EDGE
 
     def run(init_ctx=mx.cpu(), initialize=True, **kw):
-        net = d2lutils.Conv2D((1, 2))
-        if initialize:
-            net.initialize(mx.init.Zero(), ctx=init_ctx)
-            net.weight.set_data(nd.array(w0, ctx=init_ctx))
-        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr}) if use_trainer and initialize \
-            else None
+        if kw and initialize and init_ctx == mx.cpu():  # 坏输入在训练之前就出错：共用一个网络
+            net, trainer = spare_learn_parts(use_trainer)
+        else:
+            net, trainer = learn_parts(w0, lr, use_trainer, init_ctx, initialize)
         args = {"net": net, "X": X0, "Y": Y0, "num_steps": steps, "lr": lr, "trainer": trainer, "verbose": False}
         return d2lutils.learn_kernel(**{**args, **kw})
 
@@ -571,6 +585,16 @@ def show_im2col_cases(draw):
 PLACED = grid(("nd", "np", "param", "ctx", "ctx_list"), ((mx.cpu(0),), (mx.cpu(1),), (mx.cpu(0), mx.cpu(1))))
 
 
+@functools.lru_cache(maxsize=None)
+def placed(kind: str, ctxs: tuple, i: int):
+    """放在 ctxs 上的一个东西（show_placement 只读它的设备，不改动它：同样的设置共用一个）。"""
+    if kind == "param":
+        obj = gluon.Parameter(f"w{i}", shape=(2,))
+        obj.initialize(ctx=list(ctxs))
+        return obj
+    return {"ctx": ctxs[0], "ctx_list": list(ctxs)}.get(kind) or to_mx(onp.ones((2, 2)), kind, ctxs[0])
+
+
 @st.composite
 def placement_cases(draw):
     items, where = {}, {}
@@ -579,12 +603,7 @@ def placement_cases(draw):
         ctxs = list(ctxs)
         if kind in ("nd", "np", "ctx"):
             ctxs = ctxs[:1]
-        if kind == "param":
-            obj = gluon.Parameter(f"w{i}", shape=(2,))
-            obj.initialize(ctx=ctxs)
-        else:
-            obj = {"ctx": ctxs[0], "ctx_list": ctxs}.get(kind) or to_mx(onp.ones((2, 2)), kind, ctxs[0])
-        items[f"名字{i}"] = obj
+        items[f"名字{i}"] = placed(kind, tuple(ctxs), i)
         for c in ctxs:
             where.setdefault(c, []).append(f"名字{i}")
     call = calling(d2lutils.show_placement, items=items)
