@@ -60,6 +60,16 @@ def grid(*choices) -> st.SearchStrategy[tuple]:
     return st.sampled_from(list(itertools.product(*choices)))
 
 
+# 每次抽取都新建 st.sampled_from(...) 要为它检查、算标签：同样的选项共用一个策略
+choice = functools.lru_cache(maxsize=None)(st.sampled_from)  # 选项是元组（可哈希）时
+
+
+@functools.lru_cache(maxsize=None)
+def index(n: int) -> st.SearchStrategy[int]:
+    """0 ~ n-1（从不能哈希的选项表中抽一项的下标；同 st.sampled_from，缩小时趋向第一项）。"""
+    return st.sampled_from(range(n))
+
+
 def rng_of(draw) -> onp.random.Generator:
     return onp.random.default_rng(draw(SEEDS))
 
@@ -88,14 +98,14 @@ def pick(draw, what: str, valid=None, n_valid: int = 2, call=None, bad=None, **s
     错误信息应含 words(v) 里的每个字符串；省略 run 时调用 call(种类=v)（种类就是参数名）。
     """
     bad = bad or {}
-    kind = draw(st.sampled_from(["valid"] * (n_valid if valid else 0) + [*bad, *special]))
+    kind = draw(choice(("valid",) * (n_valid if valid else 0) + (*bad, *special)))
     if kind == "valid":
         case = valid()
     elif kind in special:
         case = special[kind](draw)
     else:
         options, words, *run = bad[kind]
-        v = draw(options if isinstance(options, st.SearchStrategy) else st.sampled_from(options))
+        v = draw(options) if isinstance(options, st.SearchStrategy) else options[draw(index(len(options)))]
         run = run[0] if run else lambda v: call(**{kind: v})
         case = Case(lambda: run(v), words(v), what=" ".join(f"{v!r:.80}".split()))
     case.what = f"{what} {kind} {case.what}"
