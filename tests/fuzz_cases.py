@@ -35,6 +35,9 @@ CTXS = (mx.cpu(0), mx.cpu(1))
 HUGE = st.integers(10**5, 10**9)  # 填充、窗口等：中间数组远远放不下
 INCHES = st.floats(1e4, 1e7)  # 图的大小：画布放不下
 SEEDS = st.integers(0, 2**32 - 1)  # 数组的数值、网络的初始参数都由它生成
+# 任意 Unicode 文字（同 st.text() 的默认字母表：能编码为 UTF-8 的字符，即除代理码位外的全部）。不写 codec：
+# 带 codec 时 hypothesis 第一次要逐个试编码全部 111 万个码位（约 1 秒，结果缓存在 .hypothesis/，新的检出没有）
+TEXT_CHARS = st.characters(exclude_categories=("Cs",))
 
 
 @dataclass
@@ -55,6 +58,16 @@ class Case:
 def grid(*choices) -> st.SearchStrategy[tuple]:
     """从各项取值的全部组合中一次抽一个（同样的参数得到同一个策略：hypothesis 只需为它算一次标签）。"""
     return st.sampled_from(list(itertools.product(*choices)))
+
+
+# 每次抽取都新建 st.sampled_from(...) 要为它检查、算标签：同样的选项共用一个策略
+choice = functools.lru_cache(maxsize=None)(st.sampled_from)  # 选项是元组（可哈希）时
+
+
+@functools.lru_cache(maxsize=None)
+def index(n: int) -> st.SearchStrategy[int]:
+    """0 ~ n-1（从不能哈希的选项表中抽一项的下标；同 st.sampled_from，缩小时趋向第一项）。"""
+    return st.sampled_from(range(n))
 
 
 def rng_of(draw) -> onp.random.Generator:
@@ -85,14 +98,14 @@ def pick(draw, what: str, valid=None, n_valid: int = 2, call=None, bad=None, **s
     错误信息应含 words(v) 里的每个字符串；省略 run 时调用 call(种类=v)（种类就是参数名）。
     """
     bad = bad or {}
-    kind = draw(st.sampled_from(["valid"] * (n_valid if valid else 0) + [*bad, *special]))
+    kind = draw(choice(("valid",) * (n_valid if valid else 0) + (*bad, *special)))
     if kind == "valid":
         case = valid()
     elif kind in special:
         case = special[kind](draw)
     else:
         options, words, *run = bad[kind]
-        v = draw(options if isinstance(options, st.SearchStrategy) else st.sampled_from(options))
+        v = draw(options) if isinstance(options, st.SearchStrategy) else options[draw(index(len(options)))]
         run = run[0] if run else lambda v: call(**{kind: v})
         case = Case(lambda: run(v), words(v), what=" ".join(f"{v!r:.80}".split()))
     case.what = f"{what} {kind} {case.what}"
@@ -418,6 +431,22 @@ ONES = nd.ones((1, 2))
 LEARN_RATES = st.one_of(st.floats(0, 0.05), st.sampled_from([5e-324, 2.2250738585e-313, 1e-300]))
 
 
+def learn_parts(w0, lr, use_trainer: bool, ctx=mx.cpu(), initialize: bool = True):
+    """(1x2 卷积层, 训练器或 None)：权重为 w0、偏置为 0。"""
+    net = d2lutils.Conv2D((1, 2))
+    if initialize:
+        net.initialize(mx.init.Zero(), ctx=ctx)
+        net.weight.set_data(nd.array(w0, ctx=ctx))
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr}) if use_trainer and initialize \
+        else None
+    return net, trainer
+
+
+@functools.lru_cache(maxsize=None)
+def spare_learn_parts(use_trainer: bool):
+    return learn_parts(onp.zeros((1, 2), "float32"), 0.01, use_trainer)
+
+
 @st.composite
 def learn_kernel_cases(draw):
     steps, use_trainer = draw(grid((1, 2, 3), (False, True)))
@@ -426,12 +455,10 @@ def learn_kernel_cases(draw):
     X0, Y0 = EDGE
 
     def run(init_ctx=mx.cpu(), initialize=True, **kw):
-        net = d2lutils.Conv2D((1, 2))
-        if initialize:
-            net.initialize(mx.init.Zero(), ctx=init_ctx)
-            net.weight.set_data(nd.array(w0, ctx=init_ctx))
-        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr}) if use_trainer and initialize \
-            else None
+        if kw and initialize and init_ctx == mx.cpu():  # 坏输入在训练之前就出错：共用一个网络
+            net, trainer = spare_learn_parts(use_trainer)
+        else:
+            net, trainer = learn_parts(w0, lr, use_trainer, init_ctx, initialize)
         args = {"net": net, "X": X0, "Y": Y0, "num_steps": steps, "lr": lr, "trainer": trainer, "verbose": False}
         return d2lutils.learn_kernel(**{**args, **kw})
 
@@ -568,6 +595,16 @@ def show_im2col_cases(draw):
 PLACED = grid(("nd", "np", "param", "ctx", "ctx_list"), ((mx.cpu(0),), (mx.cpu(1),), (mx.cpu(0), mx.cpu(1))))
 
 
+@functools.lru_cache(maxsize=None)
+def placed(kind: str, ctxs: tuple, i: int):
+    """放在 ctxs 上的一个东西（show_placement 只读它的设备，不改动它：同样的设置共用一个）。"""
+    if kind == "param":
+        obj = gluon.Parameter(f"w{i}", shape=(2,))
+        obj.initialize(ctx=list(ctxs))
+        return obj
+    return {"ctx": ctxs[0], "ctx_list": list(ctxs)}.get(kind) or to_mx(onp.ones((2, 2)), kind, ctxs[0])
+
+
 @st.composite
 def placement_cases(draw):
     items, where = {}, {}
@@ -576,12 +613,7 @@ def placement_cases(draw):
         ctxs = list(ctxs)
         if kind in ("nd", "np", "ctx"):
             ctxs = ctxs[:1]
-        if kind == "param":
-            obj = gluon.Parameter(f"w{i}", shape=(2,))
-            obj.initialize(ctx=ctxs)
-        else:
-            obj = {"ctx": ctxs[0], "ctx_list": ctxs}.get(kind) or to_mx(onp.ones((2, 2)), kind, ctxs[0])
-        items[f"名字{i}"] = obj
+        items[f"名字{i}"] = placed(kind, tuple(ctxs), i)
         for c in ctxs:
             where.setdefault(c, []).append(f"名字{i}")
     call = calling(d2lutils.show_placement, items=items)
@@ -912,7 +944,7 @@ def lenet_cases(draw):
 @st.composite
 def environment_problem_cases(draw):
     # 异常类本身没有输入检查：核对它是 ImportError（导入 d2lutils 时抛出），信息原样保留
-    text = draw(st.text(max_size=20))
+    text = draw(st.text(TEXT_CHARS, max_size=20))
 
     def check(err):
         assert isinstance(err, ImportError) and str(err) == text
@@ -931,7 +963,7 @@ def expect_error_cases(draw):
             with d2lutils.expect_error(*v):
                 pass
         return Case(call, ("expect_error", "异常类型"), what=f"expect_error(*{v!r})")
-    msg = draw(st.text(max_size=10))
+    msg = draw(st.text(TEXT_CHARS, max_size=10))
 
     def run():
         try:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import re
 import sys
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -33,48 +34,64 @@ class Reference:
     in_function: bool
 
 
-@dataclass
-class _Visitor(ast.NodeVisitor):
-    aliases: dict[str, str]
-    path: str
-    refs: list[Reference] = field(default_factory=list)
-    depth: int = 0
-    dynamic: bool = False
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
-    def _function(self, node):
-        self.depth += 1
-        self.generic_visit(node)
-        self.depth -= 1
 
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
+def _references(tree: ast.Module, text: str, aliases: dict[str, str], path: str) -> tuple[list[Reference], bool]:
+    """树中以 numpy 别名开头的属性链和 getattr/hasattr(别名, "名字")；第二项：有没有 getattr(别名, 变量)。
 
-    def visit_Attribute(self, node: ast.Attribute):
-        chain, cur = [], node
-        while isinstance(cur, ast.Attribute):
-            chain.append(cur.attr)
-            cur = cur.value
-        if isinstance(cur, ast.Name) and cur.id in self.aliases:
-            dotted = ".".join([self.aliases[cur.id], *reversed(chain)])
-            self.refs.append(Reference(dotted, self.path, node.lineno, self.depth > 0))
-            return  # 整条链已记下，不再记它的前缀
-        self.generic_visit(node)
+    不用 ast.NodeVisitor（按类名分派，每个结点都要查一次方法）：用一个栈，结点带着它所在的函数层数；
+    源代码里不含任何别名（作为一个词）的语句跳过整棵子树：那里不可能有以别名开头的名字。"""
+    refs, dynamic = [], False
+    starts = [0]  # 每一行在 text 中的起点（read_text 已把换行统一为 \n，与 ast 的行号一致）
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    uses_alias = re.compile(r"\b(?:" + "|".join(map(re.escape, aliases)) + r")\b")
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.stmt) and not uses_alias.search(text, starts[node.lineno - 1], starts[node.end_lineno]):
+            continue
+        if isinstance(node, ast.Attribute):
+            chain, cur = [], node
+            while isinstance(cur, ast.Attribute):
+                chain.append(cur.attr)
+                cur = cur.value
+            if isinstance(cur, ast.Name) and cur.id in aliases:
+                dotted = ".".join([aliases[cur.id], *reversed(chain)])
+                refs.append(Reference(dotted, path, node.lineno, depth > 0))
+                continue  # 整条链已记下，不再记它的前缀
+        elif isinstance(node, ast.Call):
+            func, args = node.func, node.args
+            if (isinstance(func, ast.Name) and func.id in ("getattr", "hasattr") and len(args) >= 2
+                    and isinstance(args[0], ast.Name) and args[0].id in aliases):
+                name = args[1]
+                if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                    refs.append(Reference(f"{aliases[args[0].id]}.{name.value}", path, node.lineno, depth > 0))
+                else:
+                    dynamic = True
+        elif isinstance(node, _FUNCTIONS):
+            depth += 1
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+    refs.sort(key=lambda r: r.line)
+    return refs, dynamic
 
-    def visit_Call(self, node: ast.Call):
-        func = node.func
-        if (isinstance(func, ast.Name) and func.id in ("getattr", "hasattr") and len(node.args) >= 2
-                and isinstance(node.args[0], ast.Name) and node.args[0].id in self.aliases):
-            name = node.args[1]
-            if isinstance(name, ast.Constant) and isinstance(name.value, str):
-                self.refs.append(Reference(f"{self.aliases[node.args[0].id]}.{name.value}",
-                                           self.path, node.lineno, self.depth > 0))
-            else:
-                self.dynamic = True
-        self.generic_visit(node)
+
+# 只有含 numpy 导入语句的文件才可能有 numpy 的别名（文档字符串里的也算上：多解析几个文件无妨）
+_IMPORTS_NUMPY = re.compile(r"\bimport[ \t][^\n;]*\bnumpy\b|\bfrom[ \t]+numpy\b")
+
+
+def _statements(node: ast.AST):
+    """node 之下的所有语句（导入只能是语句：不必走遍表达式）。"""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+            yield child
+            yield from _statements(child)
 
 
 def _numpy_aliases(tree: ast.Module) -> dict[str, str]:
     aliases = {}
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.name == "numpy" or a.name.startswith("numpy."):
@@ -102,15 +119,17 @@ def scan(package_dir: Path) -> list[Reference]:
     """mxnet 包目录下所有 .py 文件中对 numpy 的引用。"""
     refs = []
     for path in sorted(package_dir.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not _IMPORTS_NUMPY.search(text.replace("\\\n", " ")):  # 续行的 import 语句拼成一行再找
+            continue
+        tree = ast.parse(text)
         aliases = _numpy_aliases(tree)
         if not aliases:
             continue
         rel = str(path.relative_to(package_dir.parent))
-        visitor = _Visitor(aliases, rel)
-        visitor.visit(tree)
-        refs += visitor.refs
-        if visitor.dynamic:
+        found, dynamic = _references(tree, text, aliases, rel)
+        refs += found
+        if dynamic:
             # getattr(np, op_name)：表里的名字由导入时调用的函数按名字查找，算作导入时
             refs += [Reference(f"numpy.{name}", rel, line, False) for name, line in _string_tables(tree)]
     return refs
