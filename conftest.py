@@ -61,7 +61,7 @@ def pytest_unconfigure(config):
 
         _forkserver.stdin.close()   # 母进程读到文件结束就退出
         _forkserver.wait(timeout=10)
-        shutil.rmtree(_forkserver.args[-1].rsplit(os.sep, 1)[0], ignore_errors=True)   # 内核规格和套接字
+        shutil.rmtree(os.path.dirname(_forkserver.args[-1]), ignore_errors=True)   # 内核规格和套接字所在的临时目录
 
 
 # 最耗时的几个文件（笔记本或测试模块，各十几秒）排在最前面，由 xdist 最先分给两个进程（--dist loadfile
