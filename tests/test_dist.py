@@ -93,8 +93,10 @@ sys.stdin.read()
 @pytest.mark.skipif(not shutil.which("ss") or not Path("/proc").is_dir(), reason="需要 Linux 的 /proc 和 ss")
 def test_server_socket_bytes_counts_what_a_server_process_really_sent_and_received(monkeypatch):
     """服务器是本进程（工作进程）的连接另一端的进程，调度器（占用 DMLC_PS_ROOT_PORT）除外；与本进程无关的
-    连接不算。字节数来自内核的 TCP 计数，而不是推算。"""
+    连接不算；启动器告诉了服务器的进程号（D2LUTILS_SERVER_PIDS）时，与本进程相连的别的进程也不算。
+    字节数来自内核的 TCP 计数，而不是推算。"""
     from d2lutils.dist.dist_train import server_socket_bytes
+    from d2lutils.dist.launch import SERVER_PIDS
 
     sent, received = 300_000, 120_000
     py = lambda *args: subprocess.Popen([sys.executable, "-c", *map(str, args)], stdin=subprocess.PIPE,
@@ -104,27 +106,40 @@ def test_server_socket_bytes_counts_what_a_server_process_really_sent_and_receiv
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
+        conns = []
         try:
             root, other_port = (int(p.stdout.readline()) for p in (scheduler, other))
             to_scheduler = socket.create_connection(("127.0.0.1", root))   # 本进程连上调度器
-            procs += [py(_CONNECTS, listener.getsockname()[1], sent),     # 服务器：连上本进程
-                      py(_CONNECTS, other_port, sent)]                     # 另一次启动的进程：与本进程无关
-            conn = listener.accept()[0]
-            got = 0
-            while got < sent:
-                got += len(conn.recv(1 << 20))
-            conn.sendall(b"y" * received)
+            for _ in range(2):   # 服务器和一个不属于这次启动的进程：都连上本进程，各发出 sent 个字节
+                procs.append(py(_CONNECTS, listener.getsockname()[1], sent))
+                conns.append(listener.accept()[0])
+            procs.append(py(_CONNECTS, other_port, sent))                  # 另一次启动的进程：与本进程无关
+            for conn in conns:
+                got = 0
+                while got < sent:
+                    got += len(conn.recv(1 << 20))
+                conn.sendall(b"y" * received)
+            server, foreign = procs[2].pid, procs[3].pid
             monkeypatch.setenv("DMLC_PS_ROOT_PORT", str(root))
-            deadline = time.monotonic() + 10   # 等另一对进程之间的数据也传完
-            while (counts := server_socket_bytes()).get(procs[2].pid, (0, 0))[0] < received and time.monotonic() < deadline:
+            monkeypatch.delenv(SERVER_PIDS, raising=False)
+            deadline = time.monotonic() + 10   # 等各对进程之间的数据都传完
+            while True:
+                counts = server_socket_bytes()
+                if min(counts.get(p, (0, 0))[0] for p in (server, foreign)) >= received or time.monotonic() > deadline:
+                    break
                 time.sleep(0.05)
-            conn.close()
+            monkeypatch.setenv(SERVER_PIDS, f"{server},{other.pid}")   # other 是服务器，但不与本进程相连
+            announced = server_socket_bytes()
+            for conn in conns:
+                conn.close()
             to_scheduler.close()
         finally:
             for p in procs:
                 p.stdin.close()
             for p in procs:
                 p.wait(timeout=10)
-    assert list(counts) == [procs[2].pid], counts   # 调度器、与本进程无关的进程都不算
-    got_received, got_sent = counts[procs[2].pid]
-    assert got_sent == sent and got_received == received, counts
+    assert sorted(counts) == sorted([server, foreign]), counts   # 调度器、与本进程无关的进程都不算
+    assert list(announced) == [server], announced                # 只数启动器告诉的、与本进程相连的服务器
+    for c in (counts, announced):
+        got_received, got_sent = c[server]
+        assert got_sent == sent and got_received == received, c

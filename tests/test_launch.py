@@ -8,6 +8,7 @@
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,6 +135,8 @@ def test_dist_sync_two_workers_one_server_equals_one_process(tmp_path, capsys, f
     # 每步每个工作进程推送全部梯度、拉取全部参数：LeNet 的 13,706 个 float64
     assert b["bytes_push"] == b["bytes_pull"] == 13706 * 8
     assert a["bytes_push"] == 0
+    if shutil.which("ss"):   # 0 号工作进程实测到这次启动的那一个服务器（启动器告诉了它服务器的进程号）
+        assert len(b["server_bytes"]) == 1 and b["server_bytes"][0][0] > 13706 * 8, b["server_bytes"]
     print(f"2 个工作进程 + 1 个服务器的训练用时 {elapsed:.1f} 秒")
 
 

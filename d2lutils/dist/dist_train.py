@@ -32,6 +32,7 @@ from mxnet import gluon, init, nd
 
 from ..data import iter_batches, load_digits_split
 from ..training import evaluate_accuracy, lenet_digits, train_step
+from .launch import SERVER_PIDS
 
 KVSTORES = ("none", "dist_sync", "dist_async")
 
@@ -65,6 +66,9 @@ def server_socket_bytes() -> dict[int, tuple[int, int]]:
     ps-lite 中工作进程只与调度器和服务器相连（不与其他工作进程相连），所以服务器就是本进程的 TCP 连接另一端的
     进程中，除了本进程和调度器（占用端口 DMLC_PS_ROOT_PORT 的进程）以外的那些。字节数是内核对这些进程的每个
     TCP 连接的计数（``ss -tinp`` 的 bytes_received、bytes_acked），包括 ps-lite 的协议开销，不含重传。
+    由本课的启动器（``python -m d2lutils.dist.launch``）在本机启动时，它把服务器的进程号放在环境变量
+    ``D2LUTILS_SERVER_PIDS`` 里，这里只数其中与本进程相连的那些：``ss`` 读到的是正在变化的连接表的一个快照，
+    同时还有别的启动时，只靠地址推断可能多算一个进程（第 10 课在测试里与其他启动并行时实测到过一次）。
     只看得到本机上的服务器；没有 ``ss``（iproute2）或不在 Linux 上时返回空字典。
     """
     try:
@@ -89,7 +93,10 @@ def server_socket_bytes() -> dict[int, tuple[int, int]]:
     me, root = os.getpid(), os.environ.get("DMLC_PS_ROOT_PORT", "")
     scheduler = set().union(*(pids for address, pids in owners.items() if address.rsplit(":", 1)[1] == root))
     peers = set().union(*(owners.get(peer, set()) for _, peer, pids, _, _ in conns if me in pids))
-    counts = {pid: [0, 0] for pid in peers - {me} - scheduler}
+    servers = peers - {me} - scheduler
+    if os.environ.get(SERVER_PIDS):   # 本课的启动器在本机启动时告诉了我们服务器的进程号：只数其中的
+        servers &= {int(p) for p in os.environ[SERVER_PIDS].split(",")}
+    counts = {pid: [0, 0] for pid in servers}
     for _, _, pids, received, sent in conns:
         for pid in pids & counts.keys():
             counts[pid][0] += received

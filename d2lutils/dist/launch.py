@@ -34,6 +34,7 @@ _FORWARD_ENV = ("OMP_NUM_THREADS", "KMP_AFFINITY", "LD_LIBRARY_PATH", "DMLC_INTE
 
 
 TCACHE_OFF = "glibc.malloc.tcache_count=0"
+SERVER_PIDS = "D2LUTILS_SERVER_PIDS"   # 本机启动时告诉工作进程：这次启动的各服务器的进程号（逗号分隔）
 
 
 def server_malloc_env(environ) -> dict[str, str]:
@@ -145,6 +146,10 @@ class Launcher:
             env.update(server_malloc_env(os.environ))
         if self.hosts is None:
             env["DMLC_INTERFACE"] = "lo"   # 所有进程都在本机，用回环接口
+            if role == "worker":
+                # 服务器先于工作进程启动：把它们的进程号告诉工作进程，dist_train.server_socket_bytes 据此只数
+                # 这次启动的服务器，同时进行的另一次启动的进程不会混进来
+                env[SERVER_PIDS] = ",".join(str(p.popen.pid) for p in self.procs if p.role == "server")
         elif role != "scheduler":
             env["DMLC_NODE_HOST"] = host
         env.update(self.extra_env)
