@@ -67,8 +67,8 @@ def server_socket_bytes() -> dict[int, tuple[int, int]]:
     进程中，除了本进程和调度器（占用端口 DMLC_PS_ROOT_PORT 的进程）以外的那些。字节数是内核对这些进程的每个
     TCP 连接的计数（``ss -tinp`` 的 bytes_received、bytes_acked），包括 ps-lite 的协议开销，不含重传。
     由本课的启动器（``python -m d2lutils.dist.launch``）在本机启动时，它把服务器的进程号放在环境变量
-    ``D2LUTILS_SERVER_PIDS`` 里，这里只数其中与本进程相连的那些：``ss`` 读到的是正在变化的连接表的一个快照，
-    同时还有别的启动时，只靠地址推断可能多算一个进程（第 10 课在测试里与其他启动并行时实测到过一次）。
+    ``D2LUTILS_SERVER_PIDS`` 里，这里只数其中与本进程相连的那些：同时还有别的启动时，只靠地址推断实测到过一次
+    多算一个进程（第 10 课在测试里与其他启动并行时；原因没有查清，见 docs/distributed.md）。
     只看得到本机上的服务器；没有 ``ss``（iproute2）或不在 Linux 上时返回空字典。
     """
     try:
